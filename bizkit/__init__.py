@@ -1,0 +1,107 @@
+"""BizKit: one backoffice for many small businesses."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_login import current_user
+
+from bizkit.config import LOCALES, PROJECT_ROOT, load_config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI, error handlers."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(overrides))
+
+    from bizkit.core.logging import configure_logging
+
+    configure_logging(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+
+    from bizkit.cli import register_cli
+
+    register_cli(app)
+
+    from bizkit.core.permissions import undeclared_views
+
+    missing = undeclared_views(app)
+    if missing:
+        raise RuntimeError(f"views without a declared permission: {', '.join(missing)}")
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    # Import every model module so metadata (and Alembic) sees all tables.
+    import bizkit.auth.models
+    import bizkit.core.models  # noqa: F401
+    from bizkit.core.i18n import select_locale, select_timezone
+    from bizkit.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from bizkit.auth import bp as auth_bp
+    from bizkit.core.health import bp as health_bp
+    from bizkit.dashboard import bp as dashboard_bp
+    from bizkit.settings import bp as settings_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(settings_bp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from bizkit.auth.current import register_current_tenant
+    from bizkit.core.errors import register_error_handlers
+    from bizkit.core.i18n import LOCALE_NAMES, register_filters
+    from bizkit.core.permissions import ROLE_LABELS, can
+    from bizkit.core.security import register_security_headers
+    from bizkit.extensions import db
+
+    register_current_tenant(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_filters(app)
+
+    @app.after_request
+    def _commit_or_rollback(response):
+        """The request's one commit: operations only flush; any error status rolls back."""
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.context_processor
+    def _template_globals():
+        return {
+            "can": can,
+            "current_company": g.get("company"),
+            "current_membership": g.get("membership"),
+            "memberships": g.get("memberships", []),
+            "current_locale": str(get_locale()),
+            "locales": [(code, LOCALE_NAMES[code]) for code in LOCALES],
+            "role_labels": ROLE_LABELS,
+            "user": current_user,
+            "available_endpoints": app.view_functions,
+        }

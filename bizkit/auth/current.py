@@ -1,0 +1,77 @@
+"""Who is asking, and for which company: loaded once per request before any view runs."""
+
+from __future__ import annotations
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from bizkit.auth.models import Membership, User
+from bizkit.core import tenancy
+from bizkit.extensions import db, login_manager
+
+SESSION_COMPANY = "company_id"
+
+
+def active_memberships(user: User) -> list[Membership]:
+    """Every company the user may enter. The one place that looks across companies on purpose."""
+    stmt = (
+        select(Membership)
+        .where(Membership.user_id == user.id, Membership.active.is_(True))
+        .order_by(Membership.id)
+        .execution_options(all_companies=True)
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
+def register_current_tenant(app: Flask) -> None:
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        try:
+            return db.session.get(User, int(user_id))
+        except ValueError:
+            return None
+
+    @app.before_request
+    def load_company() -> None:
+        g.company = None
+        g.membership = None
+        g.memberships = []
+        tenancy.activate(None)
+        if request.endpoint in ("static", "health.healthz", "health.readyz"):
+            return
+        if not current_user.is_authenticated:
+            return
+        memberships = active_memberships(current_user)
+        g.memberships = memberships
+        if not memberships:
+            return
+        wanted = session.get(SESSION_COMPANY)
+        membership = next((m for m in memberships if m.company_id == wanted), memberships[0])
+        session[SESSION_COMPANY] = membership.company_id
+        g.membership = membership
+        g.company = membership.company
+        tenancy.activate(membership.company_id)
+
+    @app.before_request
+    def require_own_password():
+        """A one-time password must be replaced before anything else is done."""
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in PASSWORD_EXEMPT
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+
+PASSWORD_EXEMPT = frozenset(
+    {
+        "static",
+        "auth.change_password",
+        "auth.logout",
+        "auth.set_language",
+        "health.healthz",
+        "health.readyz",
+    }
+)

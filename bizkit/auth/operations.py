@@ -1,0 +1,195 @@
+"""Users and memberships: who may enter which company, in which role."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from bizkit.auth.models import Membership, User
+from bizkit.core import audit
+from bizkit.core.errors import BusinessRuleError
+from bizkit.core.permissions import ROLES
+from bizkit.core.timezones import utcnow
+from bizkit.extensions import db
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.execute(
+        select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same answer for unknown e-mail)."""
+    user = find_user_by_email(email)
+    if user is None:
+        # Spend the same time as a real check so e-mails cannot be probed by timing.
+        User(password_hash="").set_password(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_user(
+    email: str, name: str, password: str | None = None, locale: str | None = None
+) -> tuple[User, str]:
+    """Create a login. Without a password, a one-time one is generated and must be changed."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise BusinessRuleError(_("A user with this e-mail already exists."), field="email")
+    one_time = password is None
+    password = password or secrets.token_urlsafe(9)
+    user = User(email=email, name=name.strip(), locale=locale, must_change_password=one_time)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user, password
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise BusinessRuleError(_("Unknown role."), field="role")
+
+
+def add_member(actor: User | None, user: User, role: str) -> Membership:
+    """Give `user` a role in the current company (reactivating an old membership)."""
+    _check_role(role)
+    membership = db.session.execute(
+        select(Membership).where(Membership.user_id == user.id)
+    ).scalar_one_or_none()
+    if membership is not None and membership.active:
+        raise BusinessRuleError(_("This person is already a member of the company."), field="email")
+    if membership is None:
+        membership = Membership(user=user, role=role, active=True)
+        db.session.add(membership)
+    else:
+        membership.role = role
+        membership.active = True
+    db.session.flush()
+    audit.record(actor, "membership.add", membership, {"role": [None, role]}, label=user.email)
+    return membership
+
+
+def invite_user(actor: User, email: str, name: str, role: str) -> tuple[Membership, str | None]:
+    """Add a person to the current company; a new login gets a one-time password (returned once)."""
+    _check_role(role)
+    user = find_user_by_email(email)
+    password = None
+    if user is None:
+        user, password = create_user(email, name)
+        audit.record(actor, "user.create", user, {"email": [None, user.email]}, label=user.email)
+    membership = add_member(actor, user, role)
+    return membership, password
+
+
+def _active_owner_count() -> int:
+    return db.session.execute(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.role == "owner", Membership.active.is_(True))
+    ).scalar_one()
+
+
+def _lock_owners() -> None:
+    """Serialise owner changes per company: two admins cannot demote the last two owners at once."""
+    db.session.execute(
+        select(Membership.id).where(Membership.role == "owner").with_for_update()
+    ).all()
+
+
+def change_role(actor: User, membership: Membership, role: str) -> Membership:
+    _check_role(role)
+    if membership.role == role:
+        return membership
+    if membership.role == "owner":
+        _lock_owners()
+        if membership.active and _active_owner_count() <= 1:
+            raise BusinessRuleError(
+                _("The company must keep at least one owner. Make someone else owner first."),
+                field="role",
+            )
+    if role == "owner" and actor is not None and not _is_owner(actor):
+        raise BusinessRuleError(_("Only an owner can make someone an owner."), field="role")
+    membership.role = role
+    audit.record(
+        actor,
+        "membership.role",
+        membership,
+        audit.pending_changes(membership),
+        label=membership.user.email,
+    )
+    db.session.flush()
+    return membership
+
+
+def _is_owner(user: User) -> bool:
+    return (
+        db.session.execute(
+            select(Membership.id).where(
+                Membership.user_id == user.id,
+                Membership.role == "owner",
+                Membership.active.is_(True),
+            )
+        ).first()
+        is not None
+    )
+
+
+def deactivate_member(actor: User, membership: Membership) -> Membership:
+    """Take away a person's access to the current company (the login stays for other companies)."""
+    if not membership.active:
+        return membership
+    if membership.role == "owner":
+        _lock_owners()
+        if _active_owner_count() <= 1:
+            raise BusinessRuleError(_("The last owner cannot be removed."))
+    membership.active = False
+    audit.record(
+        actor,
+        "membership.deactivate",
+        membership,
+        audit.pending_changes(membership),
+        label=membership.user.email,
+    )
+    db.session.flush()
+    return membership
+
+
+def reactivate_member(actor: User, membership: Membership) -> Membership:
+    if membership.active:
+        return membership
+    membership.active = True
+    audit.record(
+        actor,
+        "membership.reactivate",
+        membership,
+        audit.pending_changes(membership),
+        label=membership.user.email,
+    )
+    db.session.flush()
+    return membership
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not user.check_password(current_password):
+        raise BusinessRuleError(_("The current password is not correct."), field="current_password")
+    if current_password == new_password:
+        raise BusinessRuleError(
+            _("Choose a password different from the current one."), field="new_password"
+        )
+    user.set_password(new_password)
+    user.must_change_password = False
+    db.session.flush()
+
+
+def set_preferred_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.flush()

@@ -1,0 +1,128 @@
+"""Login, logout, switching company and language, changing one's password."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
+
+from bizkit.auth import bp
+from bizkit.auth import operations as ops
+from bizkit.auth.current import SESSION_COMPANY, active_memberships
+from bizkit.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
+from bizkit.core.errors import BusinessRuleError, attach_to_form
+from bizkit.core.htmx import render
+from bizkit.core.permissions import login_only, public
+from bizkit.core.security import is_local_url
+from bizkit.extensions import limiter
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _failed_login(_response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _email_key() -> str:
+    return "login-email:" + ops.normalise_email(request.form.get("email", ""))
+
+
+def _ip_key() -> str:
+    return "login-ip:" + (get_remote_address() or "")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, key_func=_ip_key, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(_login_limit, key_func=_email_key, methods=["POST"], deduct_when=_failed_login)
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = ops.authenticate(form.email.data, form.password.data)
+        if user is None:
+            g.login_failed = True
+            form.form_errors.append(_("Wrong e-mail or password."))
+        elif not active_memberships(user):
+            g.login_failed = True
+            form.form_errors.append(_("Your account has no access to any company."))
+        else:
+            session.clear()  # a fresh session on login: no fixation
+            login_user(user)
+            if user.locale:
+                session["locale"] = user.locale
+            if user.must_change_password:
+                flash(_("Please choose your own password now."), "info")
+                return redirect(url_for("auth.change_password"))
+            target = form.next.data
+            return redirect(target if is_local_url(target) else url_for("dashboard.index"))
+    status = 422 if request.method == "POST" else 200
+    return render("auth/login.html", form=form, status=status)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@public
+def logout():
+    if request.method == "GET":
+        # A bookmarked /logout asks first: logging out is a POST, protected by CSRF.
+        return render("auth/logout.html")
+    logout_user()
+    session.clear()
+    flash(_("You have been logged out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/switch-company", methods=["POST"])
+@login_only
+def switch_company():
+    try:
+        wanted = int(request.form.get("company_id", ""))
+    except ValueError:
+        wanted = None
+    memberships = {m.company_id: m for m in g.memberships}
+    if wanted not in memberships:
+        return render(
+            "errors/error.html",
+            status=404,
+            title=_("Not found"),
+            detail=_("You are not a member of that company."),
+        )
+    session[SESSION_COMPANY] = wanted
+    flash(_("Now working in %(name)s.", name=memberships[wanted].company.name), "success")
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            ops.set_preferred_locale(current_user, form.locale.data)
+    target = form.next.data or request.referrer or ""
+    if not is_local_url(target):
+        target = url_for("dashboard.index")
+    return redirect(target)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_only
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            ops.change_password(current_user, form.current_password.data, form.new_password.data)
+        except BusinessRuleError as error:
+            attach_to_form(form, error)
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("dashboard.index"))
+    status = 422 if request.method == "POST" else 200
+    return render("auth/password.html", form=form, status=status)

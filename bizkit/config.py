@@ -1,0 +1,119 @@
+"""Settings, read from environment variables in this one place.
+
+`BIZKIT_ENV` chooses the profile: `production` (the default, so a forgotten
+variable fails safe), `development` (what `make run` sets) or `testing`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("BIZKIT_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+LOCALES = ("en", "cs", "sk", "pl", "pt_BR", "es")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot run BizKit safely."""
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key() -> str:
+    """Generate a development key once and keep it under instance/, so sessions survive restarts."""
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Make a libpq-style URL use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment (plus explicit overrides in tests)."""
+    overrides = dict(overrides or {})
+    env = overrides.pop("BIZKIT_ENV", None) or os.environ.get("BIZKIT_ENV", "production")
+    if env not in {"production", "development", "testing"}:
+        raise ConfigError(f"BIZKIT_ENV must be production, development or testing, not {env!r}")
+
+    secret_key = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if env == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. Production refuses to start without it; "
+                "set SECRET_KEY, or BIZKIT_ENV=development for local work."
+            )
+        secret_key = _dev_secret_key()
+
+    database_url = overrides.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
+    redis_url = overrides.get("REDIS_URL") or os.environ.get("REDIS_URL")
+    if not database_url or not redis_url:
+        raise ConfigError(
+            "DATABASE_URL and REDIS_URL must be set "
+            "(`make run` starts embedded servers and sets them for you)."
+        )
+
+    config = {
+        "BIZKIT_ENV": env,
+        "DEBUG": env == "development",
+        "TESTING": env == "testing",
+        "SECRET_KEY": secret_key,
+        "DATABASE_URL": database_url,
+        "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "pool_size": int(os.environ.get("BIZKIT_DB_POOL_SIZE", "5")),
+        },
+        "SQLALCHEMY_RECORD_QUERIES": _bool("BIZKIT_RECORD_QUERIES"),
+        "REDIS_URL": redis_url,
+        "BIZKIT_BASE_URL": os.environ.get("BIZKIT_BASE_URL", "http://127.0.0.1:5000"),
+        "BIZKIT_STORAGE_DIR": os.environ.get("BIZKIT_STORAGE_DIR", str(INSTANCE_DIR / "storage")),
+        "BIZKIT_LOG_JSON": _bool("BIZKIT_LOG_JSON", default=env != "development"),
+        "MAIL_HOST": os.environ.get("MAIL_HOST", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "BizKit <noreply@localhost>"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": env == "production",
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "LOGIN_RATE_LIMIT": os.environ.get("BIZKIT_LOGIN_RATE_LIMIT", "5 per 15 minutes"),
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_KEY_PREFIX": "bizkit-limits",
+        "RQ_QUEUES": ("default", "notifications", "pdf"),
+        "RQ_ASYNC": True,
+    }
+    if redis_url.startswith("unix://"):
+        # The limits library spells a Unix socket as redis+unix://.
+        config["RATELIMIT_STORAGE_URI"] = "redis+unix://" + redis_url[len("unix://") :]
+    config.update(overrides)
+    return config

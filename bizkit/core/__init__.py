@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every module uses: tenancy, permissions, money, time, audit, errors."""

@@ -1,0 +1,20 @@
+"""One way to answer: the full page for a normal request, the fragment for an htmx request."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+
+def is_htmx() -> bool:
+    """An htmx request that wants a fragment (a boosted link wants the whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    )
+
+
+def render(
+    template: str, fragment: str | None = None, *, status: int = 200, headers=None, **context
+):
+    """Render the page `template`, or for htmx only `fragment` (an `_`-prefixed part of it)."""
+    chosen = fragment if fragment and is_htmx() else template
+    return render_template(chosen, **context), status, headers or {}

@@ -1,0 +1,25 @@
+"""Money: Decimal amounts, one rounding rule, formatted for the company's locale and currency."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+
+# The one rounding rule: half away from zero ("commercial" rounding), to the
+# currency's minor unit (2 places for EUR and CZK, 0 for JPY).
+ROUNDING = ROUND_HALF_UP
+
+
+def round_money(amount: Decimal | int | str, currency: str) -> Decimal:
+    """Round `amount` to the minor unit of `currency` with the house rule."""
+    places = get_currency_precision(currency)
+    quantum = Decimal(1).scaleb(-places)
+    return Decimal(amount).quantize(quantum, rounding=ROUNDING)
+
+
+def format_money(amount: Decimal | int | str | None, currency: str, locale: str) -> str:
+    """`1234.5, "EUR", "cs"` → `1 234,50 €`."""
+    if amount is None:
+        return ""
+    return format_currency(round_money(amount, currency), currency, locale=locale)

@@ -1,0 +1,68 @@
+"""Keyset pagination: "the rows after this one", never OFFSET, stable under equal sort keys.
+
+A cursor is the sort key of the last row shown plus its id (the tie-breaker),
+encoded as an opaque URL-safe string.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, tuple_
+
+from bizkit.extensions import db
+
+
+def encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps(values, default=str, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> list[Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return values if isinstance(values, list) else None
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next_cursor: str | None
+
+
+def keyset_page(
+    stmt: Select,
+    columns: list,
+    cursor: str | None,
+    limit: int,
+    *,
+    descending: bool = True,
+    key=None,
+    parse=None,
+) -> Page:
+    """Rows after the cursor `(columns) < cursor` (or `>`), plus whether more exist (limit+1).
+
+    `key(row)` gives the cursor values of a row; `parse(values)` turns decoded JSON
+    back into column types (e.g. ISO strings into datetimes).
+    """
+    values = decode_cursor(cursor)
+    if values is not None and len(values) == len(columns):
+        if parse is not None:
+            values = parse(values)
+        left, right = tuple_(*columns), tuple_(*values)
+        stmt = stmt.where(left < right if descending else left > right)
+    order = [c.desc() for c in columns] if descending else [c.asc() for c in columns]
+    rows = list(db.session.execute(stmt.order_by(*order).limit(limit + 1)).scalars())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(key(rows[-1]))
+    return Page(rows=rows, next_cursor=next_cursor)

@@ -1,0 +1,90 @@
+"""The ORM session class and its tenant-scoping hooks.
+
+Scoping lives here, in one place: every ORM query of a tenant-owned model gets
+`company_id = <current company>` added, and every new tenant-owned row gets the
+current company set, by session events. The current company is kept in
+`session.info["company_id"]` (see `bizkit.core.tenancy`). A query of a tenant
+model with no current company is refused rather than answered for all companies,
+unless it opts out explicitly with `.execution_options(all_companies=True)`.
+"""
+
+from __future__ import annotations
+
+import flask_sqlalchemy.session
+from sqlalchemy import ForeignKey, event
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
+from sqlalchemy.orm import Session as OrmSession
+
+COMPANY_KEY = "company_id"
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned model was queried or written with no current company."""
+
+
+class TenantMixin:
+    """Gives a model its `company_id` and puts it under the scoping hooks below."""
+
+    @declared_attr
+    def company_id(cls) -> Mapped[int]:
+        return mapped_column(
+            ForeignKey("company.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+
+
+class Session(flask_sqlalchemy.session.Session):
+    """Flask-SQLAlchemy's session, able to join an outer connection (used by the tests)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def _touches_tenant_model(state: ORMExecuteState) -> bool:
+    return any(issubclass(m.class_, TenantMixin) for m in state.all_mappers)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _scope_to_company(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("all_companies"):
+        return
+    if not _touches_tenant_model(state):
+        return
+    company_id = state.session.info.get(COMPANY_KEY)
+    if company_id is None:
+        raise TenantScopeError("query of a tenant-owned model without a current company")
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantMixin,
+            lambda cls: cls.company_id == company_id,
+            include_aliases=True,
+        )
+    )
+
+
+@event.listens_for(OrmSession, "transient_to_pending")
+def _stamp_company(session: OrmSession, obj) -> None:
+    """A new tenant-owned row belongs to the company that was current when it was added."""
+    if not isinstance(obj, TenantMixin):
+        return
+    company_id = session.info.get(COMPANY_KEY)
+    if obj.company_id is None:
+        obj.company_id = company_id
+    elif company_id is not None and obj.company_id != company_id:
+        raise TenantScopeError(f"new {type(obj).__name__} belongs to another company")
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _refuse_unowned_rows(session: OrmSession, flush_context, instances) -> None:
+    for obj in session.new:
+        if isinstance(obj, TenantMixin) and obj.company_id is None:
+            raise TenantScopeError(f"new {type(obj).__name__} without a current company")

@@ -1,0 +1,59 @@
+from babel.numbers import list_currencies
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from bizkit.config import LOCALES
+from bizkit.core.i18n import LOCALE_NAMES
+from bizkit.core.permissions import ROLE_LABELS, ROLES
+from bizkit.core.timezones import all_timezones
+
+BUSINESS_TYPE_LABELS = {
+    "restaurant": _l("Restaurant"),
+    "bike_shop": _l("Bike shop"),
+    "clinic": _l("Clinic"),
+    "pet_store": _l("Pet store"),
+    "events": _l("Events"),
+    "generic": _l("Other business"),
+}
+
+
+class CompanyForm(FlaskForm):
+    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    business_type = SelectField(_l("Business type"), choices=list(BUSINESS_TYPE_LABELS.items()))
+    locale = SelectField(_l("Language"), choices=[(c, LOCALE_NAMES[c]) for c in LOCALES])
+    timezone = SelectField(_l("Time zone"))
+    currency = SelectField(_l("Currency"))
+    vat_id = StringField(_l("VAT number"), validators=[Optional(), Length(max=32)])
+    street = StringField(_l("Street"), validators=[Optional(), Length(max=200)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
+    country = StringField(_l("Country (2 letters)"), validators=[Optional(), Length(min=2, max=2)])
+    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [(z, z.replace("_", " ")) for z in ("UTC", *all_timezones())]
+        self.currency.choices = [(c, c) for c in sorted(list_currencies()) if len(c) == 3]
+
+
+class AddUserForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES], default="staff")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
+    entity_type = StringField(_l("Record type"), validators=[Optional(), Length(max=64)])
+    actor = SelectField(_l("User"), validators=[Optional()], coerce=str)
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])

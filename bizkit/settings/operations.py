@@ -1,0 +1,117 @@
+"""The company profile: creating a company and changing its settings, with validation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from babel import Locale
+from babel.numbers import list_currencies
+from flask_babel import gettext as _
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from sqlalchemy import select
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as StdnumError
+
+from bizkit.config import LOCALES
+from bizkit.core import audit
+from bizkit.core.errors import BusinessRuleError
+from bizkit.core.models import BUSINESS_TYPES, Company
+from bizkit.core.timezones import is_valid_timezone
+from bizkit.extensions import db
+
+PROFILE_FIELDS = (
+    "name",
+    "business_type",
+    "locale",
+    "timezone",
+    "currency",
+    "vat_id",
+    "street",
+    "city",
+    "postal_code",
+    "country",
+    "iban",
+)
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "company"
+
+
+def normalise_iban(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return IBAN(value).compact
+    except SchwiftyException:
+        raise BusinessRuleError(_("This IBAN is not valid."), field="iban") from None
+
+
+def normalise_vat_id(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return eu_vat.validate(value)
+    except StdnumError:
+        raise BusinessRuleError(
+            _("This VAT number is not valid (for example CZ25596641 or IT00743110157)."),
+            field="vat_id",
+        ) from None
+
+
+def _clean_profile(values: dict) -> dict:
+    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
+    if "name" in clean and not clean["name"]:
+        raise BusinessRuleError(_("The company needs a name."), field="name")
+    if "business_type" in clean and clean["business_type"] not in BUSINESS_TYPES:
+        raise BusinessRuleError(_("Unknown business type."), field="business_type")
+    if "locale" in clean and clean["locale"] not in LOCALES:
+        raise BusinessRuleError(_("Unsupported language."), field="locale")
+    if "timezone" in clean and not is_valid_timezone(clean["timezone"]):
+        raise BusinessRuleError(_("Unknown time zone."), field="timezone")
+    if "currency" in clean:
+        clean["currency"] = (clean["currency"] or "").upper()
+        if clean["currency"] not in list_currencies():
+            raise BusinessRuleError(_("Unknown currency code."), field="currency")
+    if "country" in clean:
+        clean["country"] = (clean["country"] or "").upper() or None
+        if clean["country"] and clean["country"] not in Locale("en").territories:
+            raise BusinessRuleError(_("Unknown country code."), field="country")
+    if "iban" in clean:
+        clean["iban"] = normalise_iban(clean["iban"])
+    if "vat_id" in clean:
+        clean["vat_id"] = normalise_vat_id(clean["vat_id"])
+    for key in ("street", "city", "postal_code"):
+        if key in clean:
+            clean[key] = clean[key] or None
+    return clean
+
+
+def create_company(actor, name: str, slug: str | None = None, **profile) -> Company:
+    """Create a tenant. Later modules seed their per-company data (e.g. workflows) from here."""
+    clean = _clean_profile({"name": name, **profile})
+    slug = slugify(slug or name)
+    if db.session.execute(select(Company.id).where(Company.slug == slug)).first():
+        raise BusinessRuleError(_("This short name is already taken."), field="slug")
+    company = Company(slug=slug, **clean)
+    company.business_type = clean.get("business_type", "generic")
+    db.session.add(company)
+    db.session.flush()
+    return company
+
+
+def update_company(actor, company: Company, values: dict) -> Company:
+    """Change the company profile; only PROFILE_FIELDS are accepted; the change is audited."""
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise BusinessRuleError(_("Unknown field."), field=sorted(unknown)[0])
+    for key, value in _clean_profile(values).items():
+        setattr(company, key, value)
+    changes = audit.pending_changes(company)
+    if changes:
+        audit.record(actor, "company.update", company, changes)
+    db.session.flush()
+    return company
