@@ -52,7 +52,7 @@ static/vendor/htmx.min.js static/vendor/sse.min.js &: package.json package-lock.
 translations: $(MO_FILES)
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(BIN)/pybabel compile -q -i $< -o $@
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 # Collect new strings from code and templates into every catalog.
 extract-messages: $(VENV)/.installed

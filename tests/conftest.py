@@ -121,7 +121,7 @@ def rollback_db(app):
     yield connection
     with app.app_context():
         db.session.remove()
-        db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+        db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
     outer.rollback()
     connection.close()
 

@@ -4,6 +4,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from bizkit.config import LOCALES
+from bizkit.core.forms import choices
 from bizkit.core.i18n import LOCALE_NAMES
 
 
@@ -28,5 +29,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[(code, LOCALE_NAMES[code]) for code in LOCALES])
+    locale = SelectField(
+        _l("Language"), choices=choices((code, LOCALE_NAMES[code]) for code in LOCALES)
+    )
     next = HiddenField()

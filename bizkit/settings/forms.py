@@ -5,6 +5,7 @@ from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from bizkit.config import LOCALES
+from bizkit.core.forms import choices
 from bizkit.core.i18n import LOCALE_NAMES
 from bizkit.core.permissions import ROLE_LABELS, ROLES
 from bizkit.core.timezones import all_timezones
@@ -21,8 +22,8 @@ BUSINESS_TYPE_LABELS = {
 
 class CompanyForm(FlaskForm):
     name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
-    business_type = SelectField(_l("Business type"), choices=list(BUSINESS_TYPE_LABELS.items()))
-    locale = SelectField(_l("Language"), choices=[(c, LOCALE_NAMES[c]) for c in LOCALES])
+    business_type = SelectField(_l("Business type"), choices=choices(BUSINESS_TYPE_LABELS.items()))
+    locale = SelectField(_l("Language"), choices=choices((c, LOCALE_NAMES[c]) for c in LOCALES))
     timezone = SelectField(_l("Time zone"))
     currency = SelectField(_l("Currency"))
     vat_id = StringField(_l("VAT number"), validators=[Optional(), Length(max=32)])
@@ -34,18 +35,20 @@ class CompanyForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(z, z.replace("_", " ")) for z in ("UTC", *all_timezones())]
-        self.currency.choices = [(c, c) for c in sorted(list_currencies()) if len(c) == 3]
+        self.timezone.choices = choices((z, z.replace("_", " ")) for z in ("UTC", *all_timezones()))
+        self.currency.choices = choices((c, c) for c in sorted(list_currencies()) if len(c) == 3)
 
 
 class AddUserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES], default="staff")
+    role = SelectField(
+        _l("Role"), choices=choices((r, ROLE_LABELS[r]) for r in ROLES), default="staff"
+    )
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("Role"), choices=choices((r, ROLE_LABELS[r]) for r in ROLES))
 
 
 class AuditFilterForm(FlaskForm):

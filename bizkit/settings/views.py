@@ -14,6 +14,7 @@ from bizkit.auth import operations as auth_ops
 from bizkit.auth.models import Membership, User
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError, attach_to_form
+from bizkit.core.forms import choices
 from bizkit.core.htmx import render
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
@@ -155,7 +156,9 @@ def _local_midnight_utc(day: dt.date) -> dt.datetime:
 def audit_log():
     form = AuditFilterForm(request.args)
     members = _members()
-    form.actor.choices = [("", _("Anyone"))] + [(str(m.user_id), m.user.name) for m in members]
+    form.actor.choices = choices(
+        [("", _("Anyone"))] + [(str(m.user_id), m.user.name) for m in members]
+    )
     form.validate()
     actor_id = int(form.actor.data) if (form.actor.data or "").isdigit() else None
     page = audit.list_entries(
