@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, current_app
 from rq import SimpleWorker
 from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 
 from bizkit.extensions import db, queue
 
@@ -36,17 +37,26 @@ class AppWorker(SimpleWorker):
             return super().perform_job(job, queue)
 
 
-def enqueue_after_commit(queue_name: str, func: str | Any, *args, **kwargs) -> None:
-    """Hand a job to RQ once the current transaction commits (dropped if it rolls back)."""
-    session = db.session()
-    app = current_app._get_current_object()
+PENDING_KEY = "bizkit_jobs_after_commit"
 
-    @event.listens_for(session, "after_commit", once=True)
-    def _enqueue(_session):
+
+def enqueue_after_commit(queue_name: str, func: str | Any, *args, **kwargs) -> None:
+    """Hand a job to RQ once the current transaction commits (dropped if it rolls back).
+
+    This is for jobs whose loss is harmless (a cache refresh); work that must not
+    be lost (notifications, webhooks) goes through the database outbox instead.
+    """
+    app = current_app._get_current_object()
+    db.session.info.setdefault(PENDING_KEY, []).append((app, queue_name, func, args, kwargs))
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _enqueue_pending(session: OrmSession) -> None:
+    for app, queue_name, func, args, kwargs in session.info.pop(PENDING_KEY, []):
         with app.app_context():
             queue(queue_name).enqueue(func, *args, **kwargs)
 
-    @event.listens_for(session, "after_soft_rollback", once=True)
-    def _forget(_session, _previous_transaction):
-        if event.contains(session, "after_commit", _enqueue):
-            event.remove(session, "after_commit", _enqueue)
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_pending(session: OrmSession, previous_transaction) -> None:
+    session.info.pop(PENDING_KEY, None)
