@@ -106,6 +106,7 @@ class RedisServer:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl+C reaches the runner, which stops us last
         )
         deadline = time.monotonic() + 10
         while not self._answers():
@@ -151,37 +152,14 @@ def run() -> int:
         _flask("db", "upgrade", env=env)
         _flask("bizkit", "demo", "--if-empty", env=env)
         bin_dir = Path(sys.executable).parent
-        children.append(
-            subprocess.Popen(
-                [
-                    str(bin_dir / "gunicorn"),
-                    "-c",
-                    "gunicorn.conf.py",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--reload",
-                    "wsgi:app",
-                ],
-                env=env,
-            )
-        )
-        children.append(
-            subprocess.Popen(
-                [
-                    str(bin_dir / "rq"),
-                    "worker",
-                    "--with-scheduler",
-                    "-w",
-                    "bizkit.core.jobs.AppWorker",
-                    "--url",
-                    env["REDIS_URL"],
-                    "default",
-                    "notifications",
-                    "pdf",
-                ],
-                env=env,
-            )
-        )
+        web = [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py"]
+        web += ["--bind", f"127.0.0.1:{port}", "--reload", "wsgi:app"]
+        worker = [str(bin_dir / "rq"), "worker", "--with-scheduler"]
+        worker += ["-w", "bizkit.core.jobs.AppWorker", "--url", env["REDIS_URL"]]
+        worker += ["default", "notifications", "pdf"]
+        # Own sessions: Ctrl+C reaches only this runner, which then stops them in order.
+        children.append(subprocess.Popen(web, env=env, start_new_session=True))
+        children.append(subprocess.Popen(worker, env=env, start_new_session=True))
         print()
         print(f"  BizKit is running at http://127.0.0.1:{port}/")
         print(f"  Demo logins (password {DEMO_PASSWORD}):")
@@ -189,12 +167,16 @@ def run() -> int:
             print(f"    {email}")
         print("  Press Ctrl+C to stop.")
         print()
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        # Ctrl+C (SIGINT) and SIGTERM both stop everything this runner started; SIGINT
+        # is set explicitly because a shell may start background jobs with it ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
+        print("* A process stopped unexpectedly; stopping the rest.")
         return 1
     except KeyboardInterrupt:
-        print("\n* Stopping ...")
+        print("\n* Stopping the web server, the worker, Redis and PostgreSQL ...")
         return 0
     finally:
         for child in children:
