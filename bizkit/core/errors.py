@@ -9,6 +9,7 @@ import time
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -91,7 +92,11 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         seconds = _retry_after_seconds()
         minutes = max(1, math.ceil(seconds / 60))
-        message = _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
+        message = ngettext(
+            "Too many failed attempts. Try again in %(num)d minute.",
+            "Too many failed attempts. Try again in %(num)d minutes.",
+            minutes,
+        )
         return error_response(429, message, {"Retry-After": str(seconds)})
 
     @app.errorhandler(HTTPException)
