@@ -53,10 +53,11 @@ def login():
             g.login_failed = True
             form.form_errors.append(_("Your account has no access to any company."))
         else:
+            chosen_locale = session.get("locale")
             session.clear()  # a fresh session on login: no fixation
             login_user(user)
-            if user.locale:
-                session["locale"] = user.locale
+            if user.locale or chosen_locale:
+                session["locale"] = user.locale or chosen_locale
             if user.must_change_password:
                 flash(_("Please choose your own password now."), "info")
                 return redirect(url_for("auth.change_password"))

@@ -103,3 +103,10 @@ def test_datetimes_are_shown_in_the_company_zone_across_dst():
     assert "13:00" in format_local_datetime(winter, "Europe/Prague", "cs")
     assert "14:00" in format_local_datetime(summer, "Europe/Prague", "cs")
     assert "1:00:00\u202fPM" in format_local_datetime(winter, "Europe/Rome", "en")
+
+
+def test_language_chosen_on_the_login_page_survives_login(client, owner):
+    client.post("/language", {"locale": "sk", "next": "/login"})
+    assert "Prihlásiť" in text_of(client.get("/login"))
+    client.login(owner)
+    assert "Nastavenia" in text_of(client.get("/settings/company"))
