@@ -41,7 +41,8 @@ def _init_extensions(app: Flask) -> None:
 
     # Import every model module so metadata (and Alembic) sees all tables.
     import bizkit.auth.models
-    import bizkit.core.models  # noqa: F401
+    import bizkit.core.models
+    import bizkit.customers.models  # noqa: F401
     from bizkit.core.i18n import select_locale, select_timezone
     from bizkit.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -59,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from bizkit.auth import bp as auth_bp
     from bizkit.core.health import bp as health_bp
+    from bizkit.customers import bp as customers_bp
     from bizkit.dashboard import bp as dashboard_bp
     from bizkit.settings import bp as settings_bp
 
@@ -66,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(customers_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -101,6 +104,7 @@ def _register_request_hooks(app: Flask) -> None:
             "memberships": g.get("memberships", []),
             "current_locale": str(get_locale()),
             "locales": [(code, LOCALE_NAMES[code]) for code in LOCALES],
+            "locale_names": LOCALE_NAMES,
             "role_labels": ROLE_LABELS,
             "user": current_user,
             "available_endpoints": app.view_functions,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
@@ -64,6 +65,17 @@ def register_filters(app: Flask) -> None:
     @app.template_filter("date")
     def date_filter(value, fmt="medium"):
         return format_local_date(value, _company_zone(), _company_locale(), fmt)
+
+    @app.template_filter("phone")
+    def phone_filter(value):
+        """+420777123456 → +420 777 123 456 (stored E.164, shown readable)."""
+        if not value:
+            return ""
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            return value
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
     @app.template_filter("number")
     def number_filter(value):

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+from bizkit.customers import views, views_credit, views_import  # noqa: E402,F401

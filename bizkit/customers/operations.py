@@ -1,0 +1,551 @@
+"""Customer rules: validation and normalisation, search, store credit, GDPR.
+
+CSV import lives in `csv_import.py`; everything here takes the acting user
+explicitly, flushes, audits, and never commits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from stdnum import get_cc_module
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as StdnumError
+
+from bizkit.config import LOCALES
+from bizkit.core import audit
+from bizkit.core.errors import BusinessRuleError
+from bizkit.core.models import AuditEntry, Company
+from bizkit.core.pagination import Page, keyset_page
+from bizkit.core.timezones import utcnow
+from bizkit.customers.models import (
+    CONSENT_SOURCES,
+    Customer,
+    CustomerGroup,
+    StoreCreditMovement,
+)
+from bizkit.extensions import db
+
+EDITABLE_FIELDS = (
+    "kind",
+    "name",
+    "email",
+    "phone",
+    "company_name",
+    "vat_id",
+    "billing_street",
+    "billing_city",
+    "billing_postal_code",
+    "billing_country",
+    "delivery_street",
+    "delivery_city",
+    "delivery_postal_code",
+    "delivery_country",
+    "locale",
+    "tags",
+    "group_id",
+    "notes",
+    "marketing_consent",
+    "consent_source",
+)
+PAGE_SIZE = 50
+SORTS = ("name", "-name", "-created", "created")
+
+
+# --- normalising and validating single fields --------------------------------------------
+
+
+def normalise_email(value: str | None) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise BusinessRuleError(_("This e-mail address is not valid."), field="email") from None
+
+
+def normalise_phone(value: str | None, region: str | None) -> str | None:
+    """Any common way of writing a number → E.164 (+420777123456)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        number = phonenumbers.parse(value, (region or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise BusinessRuleError(
+            _("This phone number is not valid. Include the country code, e.g. +420 777 123 456."),
+            field="phone",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_vat_id(value: str | None, country: str | None) -> str | None:
+    """EU VAT numbers by their prefix; other countries by their own tax-number module."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return eu_vat.validate(value)
+    except StdnumError:
+        pass
+    module = get_cc_module(country.lower(), "vat") if country else None
+    if module is not None:
+        try:
+            return module.compact(module.validate(value))
+        except StdnumError:
+            pass
+    raise BusinessRuleError(_("This VAT or company number is not valid."), field="vat_id")
+
+
+def parse_tags(value: Any) -> list[str]:
+    items = value if isinstance(value, (list, tuple)) else re.split(r"[,;]", value or "")
+    tags = []
+    for item in items:
+        tag = item.strip().lower()[:50]
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def _country(value: str | None, field: str) -> str | None:
+    value = (value or "").strip().upper()
+    if not value:
+        return None
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise BusinessRuleError(_("Use the two-letter country code, e.g. CZ."), field=field)
+    return value
+
+
+def clean_values(values: dict[str, Any], company: Company) -> dict[str, Any]:
+    """Validate and normalise customer fields; raise BusinessRuleError naming the bad field."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise BusinessRuleError(_("Unknown field."), field=sorted(unknown)[0])
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        clean[key] = value.strip() if isinstance(value, str) else value
+    if "name" in clean:
+        if not clean["name"]:
+            raise BusinessRuleError(_("The customer needs a name."), field="name")
+        clean["name"] = clean["name"][:200]
+    if "kind" in clean and clean["kind"] not in ("person", "company"):
+        raise BusinessRuleError(_("Choose person or company."), field="kind")
+    for field in ("billing_country", "delivery_country"):
+        if field in clean:
+            clean[field] = _country(clean[field], field)
+    if "email" in clean:
+        clean["email"] = normalise_email(clean["email"])
+    region = clean.get("billing_country") or company.country
+    if "phone" in clean:
+        clean["phone"] = normalise_phone(clean["phone"], region)
+    if "vat_id" in clean:
+        clean["vat_id"] = normalise_vat_id(clean["vat_id"], region)
+    if "locale" in clean:
+        clean["locale"] = clean["locale"] or None
+        if clean["locale"] and clean["locale"] not in LOCALES:
+            raise BusinessRuleError(_("Unsupported language."), field="locale")
+    if "tags" in clean:
+        clean["tags"] = parse_tags(clean["tags"])
+    if "group_id" in clean:
+        clean["group_id"] = int(clean["group_id"]) if clean["group_id"] else None
+        if (
+            clean["group_id"] is not None
+            and db.session.get(CustomerGroup, clean["group_id"]) is None
+        ):
+            raise BusinessRuleError(_("Unknown group."), field="group_id")
+    if "consent_source" in clean:
+        clean["consent_source"] = clean["consent_source"] or None
+        if clean["consent_source"] and clean["consent_source"] not in CONSENT_SOURCES:
+            raise BusinessRuleError(_("Unknown consent source."), field="consent_source")
+    for key in (
+        "company_name",
+        "notes",
+        "billing_street",
+        "billing_city",
+        "billing_postal_code",
+        "delivery_street",
+        "delivery_city",
+        "delivery_postal_code",
+    ):
+        if key in clean:
+            clean[key] = clean[key] or None
+    return clean
+
+
+# --- creating and changing ----------------------------------------------------------------
+
+
+def _check_unique(customer_id: int | None, clean: dict[str, Any]) -> None:
+    for field, message in (
+        ("email", _("Another customer already has this e-mail address.")),
+        ("vat_id", _("Another customer already has this VAT number.")),
+    ):
+        value = clean.get(field)
+        if not value:
+            continue
+        column = getattr(Customer, field)
+        stmt = select(Customer.id).where(column == value)
+        if customer_id is not None:
+            stmt = stmt.where(Customer.id != customer_id)
+        if db.session.execute(stmt).first() is not None:
+            raise BusinessRuleError(message, field=field)
+
+
+def _apply_consent(customer: Customer, clean: dict[str, Any]) -> None:
+    if "marketing_consent" not in clean:
+        return
+    given = bool(clean["marketing_consent"])
+    if given and not customer.marketing_consent:
+        customer.consent_at = utcnow()
+        customer.consent_source = clean.get("consent_source") or customer.consent_source or "form"
+    elif not given and customer.marketing_consent:
+        customer.consent_at = utcnow()
+    customer.marketing_consent = given
+
+
+def create_customer(actor, company: Company, values: dict[str, Any]) -> Customer:
+    clean = clean_values(values, company)
+    if not clean.get("name"):
+        raise BusinessRuleError(_("The customer needs a name."), field="name")
+    _check_unique(None, clean)
+    consent = {k: clean.pop(k) for k in ("marketing_consent",) if k in clean}
+    customer = Customer(**clean)
+    _apply_consent(customer, {**consent, **clean})
+    db.session.add(customer)
+    db.session.flush()
+    audit.record(
+        actor,
+        "customer.create",
+        customer,
+        audit.pending_changes(customer) or {"name": [None, customer.name]},
+    )
+    return customer
+
+
+def update_customer(
+    actor, company: Company, customer: Customer, values: dict[str, Any]
+) -> Customer:
+    if customer.erased_at is not None:
+        raise BusinessRuleError(_("This customer was erased and cannot be changed."))
+    clean = clean_values(values, company)
+    _check_unique(customer.id, clean)
+    _apply_consent(customer, clean)
+    for key, value in clean.items():
+        if key != "marketing_consent":
+            setattr(customer, key, value)
+    changes = audit.pending_changes(customer)
+    changes.pop("updated_at", None)
+    if changes:
+        audit.record(actor, "customer.update", customer, changes)
+    db.session.flush()
+    return customer
+
+
+def add_note(actor, customer: Customer, text: str) -> Customer:
+    """Append a dated line to the customer's notes (searchable, shown on the timeline)."""
+    text = (text or "").strip()
+    if not text:
+        raise BusinessRuleError(_("Write something first."), field="note")
+    stamp = utcnow().strftime("%Y-%m-%d")
+    author = getattr(actor, "name", "")
+    line = f"[{stamp} {author}] {text}"
+    customer.notes = f"{customer.notes}\n{line}" if customer.notes else line
+    audit.record(actor, "customer.note", customer, {"note": [None, text]})
+    db.session.flush()
+    return customer
+
+
+def create_group(actor, name: str) -> CustomerGroup:
+    name = (name or "").strip()
+    if not name:
+        raise BusinessRuleError(_("The group needs a name."), field="name")
+    if db.session.execute(select(CustomerGroup.id).where(CustomerGroup.name == name)).first():
+        raise BusinessRuleError(_("This group already exists."), field="name")
+    group = CustomerGroup(name=name)
+    db.session.add(group)
+    db.session.flush()
+    audit.record(actor, "customer_group.create", group)
+    return group
+
+
+def groups() -> list[CustomerGroup]:
+    return list(db.session.execute(select(CustomerGroup).order_by(CustomerGroup.name)).scalars())
+
+
+# --- search -------------------------------------------------------------------------------
+
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{6,}$")
+
+
+def search_terms(query: str | None) -> list[str]:
+    """Terms to match: a phone-like query becomes one term of its digits."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    if _PHONE_LIKE.match(query):
+        return [re.sub(r"\D", "", query)]
+    return [term for term in query.split() if term][:6]
+
+
+@dataclass
+class CustomerFilter:
+    query: str = ""
+    tag: str = ""
+    group_id: int | None = None
+    sort: str = "name"
+
+
+def filtered_statement(flt: CustomerFilter):
+    stmt = select(Customer).where(Customer.erased_at.is_(None))
+    for term in search_terms(flt.query):
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(
+            Customer.search_text.like(func.concat("%", func.bizkit_fold(escaped), "%"))
+        )
+    if flt.tag:
+        stmt = stmt.where(Customer.tags.contains([flt.tag.lower()]))
+    if flt.group_id:
+        stmt = stmt.where(Customer.group_id == flt.group_id)
+    return stmt
+
+
+def search_customers(
+    flt: CustomerFilter, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page:
+    sort = flt.sort if flt.sort in SORTS else "name"
+    column = Customer.name if sort.endswith("name") else Customer.created_at
+    descending = sort.startswith("-")
+    if column is Customer.name:
+        key = lambda c: [c.name, c.id]  # noqa: E731
+        parse = None
+    else:
+        key = lambda c: [c.created_at.isoformat(), c.id]  # noqa: E731
+        parse = lambda v: [datetime.fromisoformat(v[0]), int(v[1])]  # noqa: E731
+    return keyset_page(
+        filtered_statement(flt),
+        [column, Customer.id],
+        cursor,
+        limit,
+        descending=descending,
+        key=key,
+        parse=parse,
+    )
+
+
+# --- store credit -------------------------------------------------------------------------
+
+CREDIT_SIGNS = {"grant": 1, "use": -1, "expire": -1, "correction": 0}
+
+
+def parse_amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value).replace(",", ".").strip())
+    except (InvalidOperation, ValueError):
+        raise BusinessRuleError(_("Enter an amount, e.g. 12.50."), field="amount") from None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise BusinessRuleError(_("Use at most two decimal places."), field="amount")
+    return amount
+
+
+def move_store_credit(
+    actor,
+    customer: Customer,
+    kind: str,
+    amount: Decimal | str,
+    reason: str,
+    reference: str | None = None,
+) -> StoreCreditMovement:
+    """Grant, use, expire or correct store credit. The balance can never go below zero:
+    the customer row is updated atomically and its CHECK constraint refuses a negative
+    balance, so two concurrent uses cannot both spend the same credit."""
+    if kind not in CREDIT_SIGNS:
+        raise BusinessRuleError(_("Unknown kind of movement."), field="kind")
+    amount = parse_amount(amount)
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessRuleError(_("Give a reason."), field="reason")
+    sign = CREDIT_SIGNS[kind]
+    if sign and amount <= 0:
+        raise BusinessRuleError(_("The amount must be positive."), field="amount")
+    if not sign and amount == 0:
+        raise BusinessRuleError(_("A correction cannot be zero."), field="amount")
+    delta = amount * sign if sign else amount
+    try:
+        with db.session.begin_nested():
+            balance = db.session.execute(
+                update(Customer)
+                .where(Customer.id == customer.id)
+                .values(store_credit_balance=Customer.store_credit_balance + delta)
+                .returning(Customer.store_credit_balance)
+                .execution_options(synchronize_session=False)
+            ).scalar_one()
+    except IntegrityError:
+        raise BusinessRuleError(
+            _("Not enough store credit: the balance cannot go below zero."), field="amount"
+        ) from None
+    db.session.expire(customer, ["store_credit_balance"])
+    movement = StoreCreditMovement(
+        customer_id=customer.id,
+        kind=kind,
+        amount=delta,
+        balance_after=balance,
+        reason=reason[:300],
+        reference=reference,
+        actor_id=getattr(actor, "id", None),
+    )
+    db.session.add(movement)
+    db.session.flush()
+    audit.record(
+        actor,
+        f"store_credit.{kind}",
+        customer,
+        {"store_credit": [str(balance - delta), str(balance)]},
+    )
+    return movement
+
+
+def credit_movements(customer: Customer, limit: int = 100) -> list[StoreCreditMovement]:
+    return list(
+        db.session.execute(
+            select(StoreCreditMovement)
+            .where(StoreCreditMovement.customer_id == customer.id)
+            .order_by(StoreCreditMovement.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+# --- timeline -----------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineItem:
+    at: datetime
+    kind: str
+    title: str
+    detail: str = ""
+    url: str | None = None
+
+
+# Later modules (orders, agenda, invoicing, notifications) append functions here:
+# each takes a customer and returns TimelineItems.
+TIMELINE_SOURCES: list = []
+
+
+def _audit_items(customer: Customer) -> list[TimelineItem]:
+    entries = db.session.execute(
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == "Customer", AuditEntry.entity_id == customer.id)
+        .order_by(AuditEntry.id.desc())
+        .limit(50)
+    ).scalars()
+    items = []
+    for entry in entries:
+        who = entry.actor.name if entry.actor else _("System")
+        detail = ", ".join(sorted(entry.changes)) if entry.changes else ""
+        items.append(TimelineItem(entry.created_at, entry.action, who, detail))
+    return items
+
+
+def timeline(customer: Customer, limit: int = 50) -> list[TimelineItem]:
+    items = _audit_items(customer)
+    for source in TIMELINE_SOURCES:
+        items.extend(source(customer))
+    return sorted(items, key=lambda item: item.at, reverse=True)[:limit]
+
+
+# --- GDPR ---------------------------------------------------------------------------------
+
+PERSONAL_FIELDS = (
+    "email",
+    "phone",
+    "company_name",
+    "vat_id",
+    "billing_street",
+    "billing_city",
+    "billing_postal_code",
+    "billing_country",
+    "delivery_street",
+    "delivery_city",
+    "delivery_postal_code",
+    "delivery_country",
+    "notes",
+    "locale",
+    "consent_source",
+    "consent_at",
+)
+
+
+def export_personal_data(actor, customer: Customer) -> dict[str, Any]:
+    """Everything BizKit holds about one customer, as JSON-ready data (GDPR art. 15/20)."""
+
+    def plain(value):
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
+        return value
+
+    fields = {
+        c.key: plain(getattr(customer, c.key))
+        for c in Customer.__table__.columns
+        if c.key not in ("company_id", "search_text")
+    }
+    fields["group"] = customer.group.name if customer.group else None
+    data = {
+        "exported_at": utcnow().isoformat(),
+        "customer": fields,
+        "store_credit_movements": [
+            {
+                "at": plain(m.created_at),
+                "kind": m.kind,
+                "amount": str(m.amount),
+                "balance_after": str(m.balance_after),
+                "reason": m.reason,
+            }
+            for m in credit_movements(customer, limit=10_000)
+        ],
+        "timeline": [
+            {"at": plain(i.at), "kind": i.kind, "title": i.title, "detail": i.detail}
+            for i in timeline(customer, limit=10_000)
+        ],
+    }
+    audit.record(actor, "customer.gdpr_export", customer, {})
+    return data
+
+
+def erase_customer(actor, customer: Customer) -> Customer:
+    """Anonymise personal fields; keep the id, store credit ledger and (later) invoices."""
+    if customer.erased_at is not None:
+        return customer
+    for field in PERSONAL_FIELDS:
+        setattr(customer, field, None)
+    customer.name = _("Erased customer #%(id)d", id=customer.id)
+    customer.tags = []
+    customer.marketing_consent = False
+    customer.group_id = None
+    customer.erased_at = utcnow()
+    db.session.flush()
+    # Earlier audit entries may hold old values of personal fields: blank them too.
+    for entry in db.session.execute(
+        select(AuditEntry).where(
+            AuditEntry.entity_type == "Customer", AuditEntry.entity_id == customer.id
+        )
+    ).scalars():
+        entry.changes = {key: ["—", "—"] for key in entry.changes}
+        entry.entity_label = customer.name
+    audit.record(actor, "customer.erase", customer, {"erased": [None, True]}, label=customer.name)
+    db.session.flush()
+    return customer

@@ -1,0 +1,45 @@
+"""Jobs of the customers module: take ids, safe to run again."""
+
+from __future__ import annotations
+
+from rq import get_current_job
+from sqlalchemy import select
+
+from bizkit.auth.models import User
+from bizkit.core.models import Company
+from bizkit.core.tenancy import company_scope
+from bizkit.customers import csv_import
+from bizkit.customers.models import CustomerImport
+from bizkit.extensions import db
+
+
+def run_customer_import(company_id: int, import_id: int) -> dict:
+    """Run a CSV import; a retried job starts the file again (rows match, so no duplicates)."""
+    with company_scope(company_id):
+        company = db.session.execute(select(Company).where(Company.id == company_id)).scalar_one()
+        job = db.session.execute(
+            select(CustomerImport).where(CustomerImport.id == import_id)
+        ).scalar_one()
+        if job.status == "done":
+            return {"status": "done"}
+        actor = db.session.get(User, job.actor_id) if job.actor_id else None
+        rq_job = get_current_job()
+
+        def progress(current: CustomerImport) -> None:
+            if rq_job is not None:
+                rq_job.meta["progress"] = current.percent
+                rq_job.save_meta()
+
+        try:
+            csv_import.run(actor, company, job, on_progress=progress)
+        except Exception:
+            db.session.rollback()
+            job = db.session.get(CustomerImport, import_id)
+            job.status = "failed"
+            db.session.commit()
+            raise
+        return {
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "failed": job.failed_count,
+        }

@@ -1,0 +1,294 @@
+"""Customers: list with active search, create, detail with timeline, inline edit, export, GDPR."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Response, abort, flash, g, redirect, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from bizkit.core.errors import BusinessRuleError, attach_to_form
+from bizkit.core.htmx import is_htmx, render
+from bizkit.core.pagination import keyset_page
+from bizkit.core.permissions import requires
+from bizkit.core.tenancy import get_or_404
+from bizkit.customers import bp
+from bizkit.customers import operations as ops
+from bizkit.customers.forms import CustomerForm, GroupForm, NoteForm, StoreCreditForm
+from bizkit.customers.models import Customer
+
+INLINE_FIELDS = ("name", "email", "phone", "company_name", "vat_id", "locale", "tags", "group_id")
+
+
+def _filter_from_args() -> ops.CustomerFilter:
+    group = request.args.get("group", "")
+    return ops.CustomerFilter(
+        query=request.args.get("q", "")[:200],
+        tag=request.args.get("tag", "")[:50],
+        group_id=int(group) if group.isdigit() else None,
+        sort=request.args.get("sort", "name"),
+    )
+
+
+@bp.route("/")
+@requires("customers.view")
+def index():
+    flt = _filter_from_args()
+    page = ops.search_customers(flt, cursor=request.args.get("cursor"))
+    args = {k: v for k, v in request.args.items() if k != "cursor" and v}
+    next_url = (
+        url_for("customers.index", cursor=page.next_cursor, **args) if page.next_cursor else None
+    )
+    fragment = "customers/_rows.html" if request.args.get("cursor") else "customers/_results.html"
+    return render(
+        "customers/index.html",
+        fragment,
+        page=page,
+        flt=flt,
+        next_url=next_url,
+        groups=ops.groups(),
+        sorts=ops.SORTS,
+    )
+
+
+@bp.route("/export.csv")
+@requires("customers.export")
+def export_csv():
+    """The current filter as CSV, streamed in keyset batches (constant memory)."""
+    flt = _filter_from_args()
+    columns = [
+        "id",
+        "name",
+        "email",
+        "phone",
+        "company_name",
+        "vat_id",
+        "billing_street",
+        "billing_city",
+        "billing_postal_code",
+        "billing_country",
+        "locale",
+        "tags",
+        "marketing_consent",
+        "store_credit_balance",
+        "created_at",
+    ]
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        cursor = None
+        while True:
+            batch = keyset_page(
+                ops.filtered_statement(flt),
+                [Customer.name, Customer.id],
+                cursor,
+                1000,
+                descending=False,
+                key=lambda c: [c.name, c.id],
+            )
+            for customer in batch.rows:
+                row = [getattr(customer, column) for column in columns]
+                row[columns.index("tags")] = ", ".join(customer.tags or [])
+                writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            if not batch.next_cursor:
+                break
+            cursor = batch.next_cursor
+
+    headers = {"Content-Disposition": 'attachment; filename="customers.csv"'}
+    return Response(stream_with_context(generate()), mimetype="text/csv", headers=headers)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("customers.edit")
+def create():
+    form = CustomerForm(groups=ops.groups())
+    if form.validate_on_submit():
+        try:
+            customer = ops.create_customer(current_user, g.company, form.values())
+        except BusinessRuleError as error:
+            attach_to_form(form, error)
+        else:
+            flash(_("Customer %(name)s created.", name=customer.name), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+    status = 422 if request.method == "POST" else 200
+    return render("customers/form.html", form=form, customer=None, status=status)
+
+
+def detail_context(customer: Customer, **overrides) -> dict:
+    context = {
+        "customer": customer,
+        "timeline": ops.timeline(customer),
+        "movements": ops.credit_movements(customer, limit=20),
+        "note_form": NoteForm(),
+        "credit_form": StoreCreditForm(),
+        "inline_fields": INLINE_FIELDS,
+        "form": _inline_form(customer),
+    }
+    context.update(overrides)
+    return context
+
+
+@bp.route("/<int:customer_id>")
+@requires("customers.view")
+def detail(customer_id: int):
+    customer = get_or_404(Customer, customer_id)
+    return render("customers/detail.html", **detail_context(customer))
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@requires("customers.edit")
+def edit(customer_id: int):
+    customer = get_or_404(Customer, customer_id)
+    form = CustomerForm(obj=customer, groups=ops.groups())
+    if request.method == "GET":
+        form.tags.data = ", ".join(customer.tags or [])
+        form.group_id.data = str(customer.group_id or "")
+        form.locale.data = customer.locale or ""
+    if form.validate_on_submit():
+        try:
+            ops.update_customer(current_user, g.company, customer, form.values())
+        except BusinessRuleError as error:
+            attach_to_form(form, error)
+        else:
+            flash(_("Customer saved."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+    status = 422 if request.method == "POST" else 200
+    return render("customers/form.html", form=form, customer=customer, status=status)
+
+
+def _inline_form(customer: Customer) -> CustomerForm:
+    form = CustomerForm(obj=customer, groups=ops.groups(), meta={"csrf": False})
+    form.tags.data = ", ".join(customer.tags or [])
+    form.group_id.data = str(customer.group_id or "")
+    form.locale.data = customer.locale or ""
+    return form
+
+
+@bp.route("/<int:customer_id>/fields/<field>")
+@requires("customers.view")
+def show_field(customer_id: int, field: str):
+    if field not in INLINE_FIELDS:
+        abort(404)
+    customer = get_or_404(Customer, customer_id)
+    return render(
+        "customers/_field.html",
+        customer=customer,
+        field=field,
+        form=_inline_form(customer),
+        editing=False,
+    )
+
+
+@bp.route("/<int:customer_id>/fields/<field>/edit")
+@requires("customers.edit")
+def edit_field(customer_id: int, field: str):
+    if field not in INLINE_FIELDS:
+        abort(404)
+    customer = get_or_404(Customer, customer_id)
+    return render(
+        "customers/_field.html",
+        customer=customer,
+        field=field,
+        form=_inline_form(customer),
+        editing=True,
+    )
+
+
+@bp.route("/<int:customer_id>/fields/<field>", methods=["POST"])
+@requires("customers.edit")
+def save_field(customer_id: int, field: str):
+    """Inline edit: the saved value, or the input again with the error next to it (422)."""
+    if field not in INLINE_FIELDS:
+        abort(404)
+    customer = get_or_404(Customer, customer_id)
+    form = _inline_form(customer)
+    value = request.form.get(field, "")
+    try:
+        ops.update_customer(current_user, g.company, customer, {field: value})
+    except BusinessRuleError as error:
+        form[field].data = value
+        form[field].errors = [error.message]
+        return render(
+            "customers/_field.html",
+            customer=customer,
+            field=field,
+            form=form,
+            editing=True,
+            status=422,
+        )
+    return render(
+        "customers/_field.html",
+        customer=customer,
+        field=field,
+        form=_inline_form(customer),
+        editing=False,
+    )
+
+
+@bp.route("/<int:customer_id>/notes", methods=["POST"])
+@requires("customers.edit")
+def add_note(customer_id: int):
+    customer = get_or_404(Customer, customer_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            ops.add_note(current_user, customer, form.note.data)
+        except BusinessRuleError as error:
+            flash(error.message, "error")
+            return redirect(url_for("customers.detail", customer_id=customer.id)), 303
+    return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+@requires("customers.edit")
+def manage_groups():
+    form = GroupForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.create_group(current_user, form.name.data)
+        except BusinessRuleError as error:
+            attach_to_form(form, error)
+            status = 422
+        else:
+            flash(_("Group created."), "success")
+            return redirect(url_for("customers.manage_groups"))
+    elif request.method == "POST":
+        status = 422
+    return render("customers/groups.html", form=form, groups=ops.groups(), status=status)
+
+
+@bp.route("/<int:customer_id>/gdpr-export")
+@requires("customers.export")
+def gdpr_export(customer_id: int):
+    customer = get_or_404(Customer, customer_id)
+    data = ops.export_personal_data(current_user, customer)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    name = f"customer-{customer.id}.json"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/<int:customer_id>/erase", methods=["POST"])
+@requires("customers.erase")
+def erase(customer_id: int):
+    customer = get_or_404(Customer, customer_id)
+    if request.form.get("confirm") != "ERASE":
+        flash(_("Type ERASE to confirm."), "error")
+        return redirect(url_for("customers.detail", customer_id=customer.id))
+    ops.erase_customer(current_user, customer)
+    flash(_("The customer's personal data was erased."), "success")
+    if is_htmx():
+        return "", 204, {"HX-Redirect": url_for("customers.detail", customer_id=customer.id)}
+    return redirect(url_for("customers.detail", customer_id=customer.id))
