@@ -11,6 +11,7 @@ from bizkit.auth import operations as auth_ops
 from bizkit.auth.models import Membership, User
 from bizkit.core.models import Company
 from bizkit.core.tenancy import company_scope
+from bizkit.customers.demo import seed_demo as seed_customers
 from bizkit.extensions import db
 from bizkit.settings.operations import create_company
 
@@ -84,6 +85,9 @@ def load_demo() -> str:
                 ).first()
                 if not has:
                     auth_ops.add_member(None, user, role)
+    for company in companies.values():
+        with company_scope(company.id):
+            seed_customers(company)
     db.session.flush()
     users = db.session.execute(select(User).order_by(User.id)).scalars().all()
     return f"Demo ready: {len(companies)} companies, {len(users)} users (password {DEMO_PASSWORD})."

@@ -37,17 +37,23 @@ class CustomerForm(FlaskForm):
     billing_street = StringField(_l("Street"), validators=[Optional(), Length(max=200)])
     billing_city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
     billing_postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
-    billing_country = StringField(_l("Country"), validators=[Optional(), Length(max=2)])
+    billing_country = StringField(_l("Country"), validators=[Optional(), Length(max=60)])
     delivery_street = StringField(_l("Street"), validators=[Optional(), Length(max=200)])
     delivery_city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
     delivery_postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
-    delivery_country = StringField(_l("Country"), validators=[Optional(), Length(max=2)])
-    locale = SelectField(_l("Preferred language"))
+    delivery_country = StringField(_l("Country"), validators=[Optional(), Length(max=60)])
+    # Choices are checked by the operations (which know the groups); the form only offers them.
+    locale = SelectField(_l("Preferred language"), default="", validate_choice=False)
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=500)])
-    group_id = SelectField(_l("Group"))
+    group_id = SelectField(_l("Group"), default="", validate_choice=False)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
     marketing_consent = BooleanField(_l("Agrees to receive marketing messages"))
-    consent_source = SelectField(_l("Consent given via"), choices=choices(CONSENT_LABELS.items()))
+    consent_source = SelectField(
+        _l("Consent given via"),
+        choices=choices(CONSENT_LABELS.items()),
+        default="form",
+        validate_choice=False,
+    )
 
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from flask import Response, abort, flash, g, redirect, request, stream_with_cont
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from bizkit.core import tenancy
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import is_htmx, render
 from bizkit.core.pagination import keyset_page
@@ -77,7 +78,11 @@ def export_csv():
         "created_at",
     ]
 
+    company_id = g.company.id
+
     def generate():
+        # The body streams after the request's hooks have run: act for the company again.
+        tenancy.activate(company_id)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)

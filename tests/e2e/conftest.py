@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -57,6 +58,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": _chromium(), "args": CHROMIUM_ARGS}
 
 
+def separate_redis_db(url: str, db: int = 14) -> str:
+    """The same Redis server, another database: the unit tests flush theirs before each test."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}?db={db}"
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
+
+
 @pytest.fixture(scope="session")
 def live_server(services):
     name = f"bizkit_e2e_{os.getpid()}"
@@ -67,13 +76,15 @@ def live_server(services):
         "BIZKIT_ENV": "testing",
         "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": database_url,
-        "REDIS_URL": services["redis_url"],
+        "REDIS_URL": separate_redis_db(services["redis_url"]),
         "BIZKIT_BASE_URL": f"http://127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
     }
     flask = [str(BIN / "python"), "-m", "flask", "--app", "wsgi"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([*flask, "bizkit", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    for command in (["db", "upgrade"], ["bizkit", "demo"]):
+        done = subprocess.run([*flask, *command], cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(command)} failed:\n{done.stderr[-3000:]}")
     (ROOT / "instance").mkdir(exist_ok=True)
     log = open(ROOT / "instance" / "e2e-server.log", "w")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
@@ -84,6 +95,23 @@ def live_server(services):
             "--bind",
             f"127.0.0.1:{port}",
             "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    worker = subprocess.Popen(
+        [
+            str(BIN / "rq"),
+            "worker",
+            "-w",
+            "bizkit.core.jobs.AppWorker",
+            "--url",
+            env["REDIS_URL"],
+            "default",
+            "notifications",
+            "pdf",
         ],
         cwd=ROOT,
         env=env,
@@ -105,8 +133,10 @@ def live_server(services):
             raise RuntimeError("the e2e server did not start; see instance/e2e-server.log")
         time.sleep(0.2)
     yield base_url
-    server.terminate()
-    server.wait(10)
+    for process in (server, worker):
+        process.terminate()
+    for process in (server, worker):
+        process.wait(10)
     log.close()
     drop_database(services["admin_url"], name)
 

@@ -1,0 +1,174 @@
+"""CSV import (mapping, preview, progress, idempotent re-import), CSV export, GDPR."""
+
+import csv
+import io
+import json
+import re
+
+from sqlalchemy import func, select
+
+from bizkit.core.models import AuditEntry
+from bizkit.customers import tasks
+from bizkit.customers.models import Customer, StoreCreditMovement
+from bizkit.extensions import db
+from tests.conftest import company_ctx, text_of
+
+CSV = (
+    "Name;E-mail;Telefon;City;Tags\n"
+    "Antonín Dvořák;antonin@example.com;+420 777 123 456;Praha;vip\n"
+    "Bad Mail;not-an-email;;Brno;\n"
+    ";nobody@example.com;;;\n"
+    "Zoë Martínez;zoe@example.es;+34 600 123 456;Madrid;vip, export\n"
+).encode()
+
+
+def upload(client, content=CSV, name="customers.csv"):
+    return client.post(
+        "/customers/import",
+        {"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def import_id_of(response) -> int:
+    return int(re.search(r"/customers/import/(\d+)", response.headers["Location"]).group(1))
+
+
+def test_upload_guesses_the_mapping_and_previews_failures(app, auth, company):
+    response = upload(auth)
+    assert response.status_code == 302
+    page = auth.get(response.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<option value="email" selected>' in html
+    assert '<option value="phone" selected>' in html
+    text = text_of(page)
+    assert "This e-mail address is not valid." in text
+    assert "The customer needs a name." in text
+    assert "new customer" in text
+
+
+def test_mapping_without_a_name_column_is_refused(auth):
+    job_id = import_id_of(upload(auth))
+    response = auth.post(
+        f"/customers/import/{job_id}", {"col0": "", "col1": "email", "action": "preview"}
+    )
+    assert response.status_code == 422
+    assert "Choose the column that holds the name." in text_of(response)
+
+
+def test_a_field_mapped_twice_is_refused(auth):
+    job_id = import_id_of(upload(auth))
+    response = auth.post(
+        f"/customers/import/{job_id}", {"col0": "name", "col1": "email", "col2": "email"}
+    )
+    assert response.status_code == 422
+
+
+def test_empty_or_binary_uploads_are_refused(auth):
+    assert upload(auth, b"").status_code == 422
+    response = upload(auth, b"\n\n")
+    assert response.status_code == 422
+    assert "The file is empty." in text_of(response)
+
+
+def _start_and_run(app, auth, company, job_id):
+    response = auth.post(
+        f"/customers/import/{job_id}",
+        {
+            "col0": "name",
+            "col1": "email",
+            "col2": "phone",
+            "col3": "billing_city",
+            "col4": "tags",
+            "action": "start",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/customers/import/{job_id}/progress")
+    with app.app_context():
+        return tasks.run_customer_import(company.id, job_id)
+
+
+def test_import_reports_bad_rows_and_reimport_does_not_duplicate(app, auth, company, redis_client):
+    job_id = import_id_of(upload(auth))
+    assert redis_client.llen("rq:queue:default") == 0
+    result = _start_and_run(app, auth, company, job_id)
+    assert result == {"created": 2, "updated": 0, "failed": 2}
+    summary = text_of(auth.get(f"/customers/import/{job_id}/progress"))
+    assert "Done: 2 created, 0 updated, 2 failed." in summary
+    assert "Line 3" in summary and "Line 4" in summary
+    with company_ctx(app, company.id):
+        zoe = db.session.execute(
+            select(Customer).where(Customer.email == "zoe@example.es")
+        ).scalar_one()
+        assert zoe.phone == "+34600123456" and zoe.tags == ["vip", "export"]
+    again = import_id_of(upload(auth, CSV.replace(b"Madrid", b"Sevilla")))
+    assert _start_and_run(app, auth, company, again) == {"created": 0, "updated": 2, "failed": 2}
+    with company_ctx(app, company.id):
+        assert db.session.execute(select(func.count()).select_from(Customer)).scalar() == 2
+        zoe = db.session.execute(
+            select(Customer).where(Customer.email == "zoe@example.es")
+        ).scalar_one()
+        assert zoe.billing_city == "Sevilla"
+
+
+def test_starting_the_import_queues_a_job_after_commit(app, auth, redis_client):
+    job_id = import_id_of(upload(auth))
+    auth.post(f"/customers/import/{job_id}", {"col0": "name", "action": "start"})
+    assert redis_client.llen("rq:queue:default") == 1
+    progress = auth.get(f"/customers/import/{job_id}/progress", headers={"HX-Request": "true"})
+    html = progress.get_data(as_text=True)
+    assert "<html" not in html
+    assert 'hx-trigger="load delay:500ms"' in html  # keeps polling while queued
+    assert "Waiting for a worker" in html
+
+
+def test_export_streams_the_current_filter(auth, make_customer):
+    make_customer("Antonín Dvořák", email="a@example.com", tags="vip")
+    make_customer("Bedřich Smetana", email="b@example.com")
+    response = auth.get("/customers/export.csv?q=dvorak")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:3] == ["id", "name", "email"]
+    assert [row[1] for row in rows[1:]] == ["Antonín Dvořák"]
+    assert rows[1][rows[0].index("tags")] == "vip"
+
+
+def test_gdpr_export_and_erase(app, auth, company, make_customer):
+    customer_id = make_customer(
+        "Antonín Dvořák", email="antonin@example.com", phone="+420777123456", notes="Loves Rusalka"
+    )
+    auth.post(
+        f"/customers/{customer_id}/store-credit",
+        {"kind": "grant", "amount": "15", "reason": "Complaint"},
+    )
+    export = auth.get(f"/customers/{customer_id}/gdpr-export")
+    assert export.status_code == 200
+    assert "attachment" in export.headers["Content-Disposition"]
+    data = json.loads(export.get_data(as_text=True))
+    assert data["customer"]["email"] == "antonin@example.com"
+    assert data["store_credit_movements"][0]["amount"] == "15.00"
+
+    refused = auth.post(f"/customers/{customer_id}/erase", {"confirm": "yes"})
+    assert refused.status_code == 302
+    with company_ctx(app, company.id):
+        assert db.session.get(Customer, customer_id).email == "antonin@example.com"
+    assert auth.post(f"/customers/{customer_id}/erase", {"confirm": "ERASE"}).status_code == 302
+
+    with company_ctx(app, company.id):
+        customer = db.session.get(Customer, customer_id)
+        assert customer.email is None and customer.phone is None and customer.notes is None
+        assert customer.name == f"Erased customer #{customer_id}"
+        assert customer.erased_at is not None
+        assert customer.store_credit_balance == 15
+        assert (
+            db.session.execute(select(func.count()).select_from(StoreCreditMovement)).scalar() == 1
+        )
+        actions = db.session.execute(select(AuditEntry.action)).scalars().all()
+        assert {"customer.gdpr_export", "customer.erase"} <= set(actions)
+        leftovers = db.session.execute(select(AuditEntry.changes)).scalars().all()
+        assert "antonin@example.com" not in json.dumps(leftovers)
+    assert "Dvořák" not in text_of(auth.get("/customers/?q=dvorak"))
+    assert auth.post(f"/customers/{customer_id}/fields/name", {"name": "Back"}).status_code == 422

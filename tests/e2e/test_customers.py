@@ -1,0 +1,60 @@
+"""Customers in a real browser: active search with history, CSV import with progress."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.e2e
+
+
+def test_active_search_narrows_as_you_type_and_back_restores(page, live_server, console_errors):
+    login(page, live_server, "owner@trattoria.demo")
+    page.goto(live_server + "/customers/")
+    rows = page.locator("tr.customer-row")
+    expect(rows).to_have_count(17)
+    search = page.locator("#q")
+    search.press_sequentially("dvor", delay=30)
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Antonín Dvořák")
+    expect(page).to_have_url(re.compile(r"q=dvor"))
+    search.fill("")
+    search.press_sequentially("+48", delay=30)
+    expect(rows).to_have_count(2)  # both Polish phone numbers
+    expect(page).to_have_url(re.compile(r"q=%2B48"))
+    page.go_back()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Antonín Dvořák")
+    page.reload()
+    expect(rows).to_have_count(1)
+    assert console_errors == []
+
+
+def test_csv_import_shows_progress_and_ends_with_the_summary(page, live_server, console_errors):
+    login(page, live_server, "owner@trattoria.demo")
+    page.goto(live_server + "/customers/import")
+    lines = ["Name,E-mail,Phone,City", "Broken Row,not-an-email,,Brno"]
+    lines += [f"Cyklista {n},cyklista{n}@example.cz,+420 777 {n:06d},Praha" for n in range(400)]
+    page.set_input_files(
+        "input[name=file]",
+        files=[
+            {
+                "name": "riders.csv",
+                "mimeType": "text/csv",
+                "buffer": ("\n".join(lines) + "\n").encode(),
+            }
+        ],
+    )
+    page.locator("main form button.button--primary").click()
+    expect(page.locator("h1")).to_have_text("riders.csv")
+    expect(page.locator("#import-preview")).to_contain_text("This e-mail address is not valid.")
+    page.locator("main button[value=start]").click()
+    expect(page).to_have_url(re.compile(r"/progress$"))
+    expect(page.locator("progress")).to_be_visible()
+    expect(page.locator("[data-testid=import-state]")).to_contain_text(
+        "Done: 400 created, 0 updated, 1 failed.", timeout=60_000
+    )
+    expect(page.locator(".errors-list")).to_contain_text("Line 2")
+    assert console_errors == []
