@@ -17,9 +17,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(load_config(overrides))
 
-    from bizkit.core.logging import configure_logging
+    from bizkit.core.logging import configure_logging, count_queries
 
     configure_logging(app)
+    count_queries(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)

@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -64,6 +64,8 @@ def configure_logging(app: Flask) -> None:
     def _log_request(response):
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
+        if app.config.get("BIZKIT_EXPOSE_QUERY_COUNT"):
+            response.headers["X-Query-Count"] = str(g.get("sql_queries", 0))
         started = g.get("request_started")
         duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
         membership = g.get("membership")
@@ -79,9 +81,24 @@ def configure_logging(app: Flask) -> None:
                     "path": request.path,
                     "status": response.status_code,
                     "duration_ms": duration_ms,
+                    "sql": g.get("sql_queries", 0),
                     "user_id": getattr(membership, "user_id", None),
                     "company_id": getattr(membership, "company_id", None),
                 }
             },
         )
         return response
+
+
+def _count_statement(conn, cursor, statement, parameters, context, executemany) -> None:
+    if has_request_context():
+        g.sql_queries = g.get("sql_queries", 0) + 1
+
+
+def count_queries(app: Flask) -> None:
+    """Count SQL statements per request (logged, and sent as X-Query-Count for benchmarks)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "before_cursor_execute", _count_statement):
+        event.listen(Engine, "before_cursor_execute", _count_statement)

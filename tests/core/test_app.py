@@ -109,3 +109,13 @@ def test_json_log_lines(app):
     assert payload["msg"] == "GET / 200"
     assert payload["request_id"] == "r1"
     assert payload["level"] == "info"
+
+
+def test_query_count_is_logged_and_exposed_when_asked(app, auth):
+    app.config["BIZKIT_EXPOSE_QUERY_COUNT"] = True
+    try:
+        response = auth.get("/dashboard")
+    finally:
+        app.config["BIZKIT_EXPOSE_QUERY_COUNT"] = False
+    assert 1 <= int(response.headers["X-Query-Count"]) <= 4
+    assert "X-Query-Count" not in auth.get("/dashboard").headers
