@@ -41,7 +41,8 @@ def _init_extensions(app: Flask) -> None:
 
     # Import every model module so metadata (and Alembic) sees all tables.
     import bizkit.auth.models
-    import bizkit.core.models  # noqa: F401
+    import bizkit.core.models
+    import bizkit.inventory.models  # noqa: F401
     from bizkit.core.i18n import select_locale, select_timezone
     from bizkit.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -60,12 +61,14 @@ def _register_blueprints(app: Flask) -> None:
     from bizkit.auth import bp as auth_bp
     from bizkit.core.health import bp as health_bp
     from bizkit.dashboard import bp as dashboard_bp
+    from bizkit.inventory import bp as inventory_bp
     from bizkit.settings import bp as settings_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(inventory_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

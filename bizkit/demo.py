@@ -84,6 +84,11 @@ def load_demo() -> str:
                 ).first()
                 if not has:
                     auth_ops.add_member(None, user, role)
+    from bizkit.inventory.demo import seed_demo as seed_inventory
+
+    for company in companies.values():
+        with company_scope(company.id):
+            seed_inventory(company, company.business_type)
     db.session.flush()
     users = db.session.execute(select(User).order_by(User.id)).scalars().all()
     return f"Demo ready: {len(companies)} companies, {len(users)} users (password {DEMO_PASSWORD})."
