@@ -284,7 +284,7 @@ def count_stock(actor, counts: Iterable[tuple[Variant, object]], location=None, 
                 StockLevel.variant_id.in_([v.id for v, _c in lines]),
             )
             .order_by(StockLevel.variant_id)
-            .with_for_update()
+            .with_for_update(of=StockLevel)
         ).scalars()
     }
     for variant, counted in lines:
