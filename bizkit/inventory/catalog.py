@@ -105,8 +105,8 @@ def save_tax_rate(actor, rate: TaxRate | None, *, name, percent, is_default=Fals
         db.session.add(rate)
     rate.name, rate.rate, rate.is_default = name, percent, bool(is_default)
     changes = audit.pending_changes(rate)
-    audit.record(actor, "tax_rate.create" if creating else "tax_rate.update", rate, changes)
     db.session.flush()
+    audit.record(actor, "tax_rate.create" if creating else "tax_rate.update", rate, changes)
     return rate
 
 
@@ -153,8 +153,8 @@ def save_category(actor, category: Category | None, *, name, parent: Category | 
         db.session.add(category)
     category.name, category.parent = name, parent
     changes = audit.pending_changes(category)
-    audit.record(actor, "category.create" if creating else "category.update", category, changes)
     db.session.flush()
+    audit.record(actor, "category.create" if creating else "category.update", category, changes)
     return category
 
 

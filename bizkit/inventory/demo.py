@@ -13,7 +13,7 @@ from bizkit.inventory.models import Category, TaxRate, Variant
 
 # (category path, name, kind, unit, duration, [(variant, sku, barcode, price, cost, stock, low)])
 RESTAURANT = {
-    "tax_rates": [("Standard 22 %", "22", False), ("Food 10 %", "10", True)],
+    "tax_rates": [("Standard", "22", False), ("Reduced (food)", "10", True)],
     "items": [
         (
             "Pizza",
@@ -83,7 +83,7 @@ RESTAURANT = {
 }
 
 BIKE_SHOP = {
-    "tax_rates": [("Základní 21 %", "21", True), ("Snížená 12 %", "12", False)],
+    "tax_rates": [("Základní", "21", True), ("Snížená", "12", False)],
     "items": [
         (
             "Parts/Tyres",
