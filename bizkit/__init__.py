@@ -43,7 +43,8 @@ def _init_extensions(app: Flask) -> None:
     # Import every model module so metadata (and Alembic) sees all tables.
     import bizkit.auth.models
     import bizkit.core.models
-    import bizkit.customers.models  # noqa: F401
+    import bizkit.customers.models
+    import bizkit.inventory.models  # noqa: F401
     from bizkit.core.i18n import select_locale, select_timezone
     from bizkit.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -63,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from bizkit.core.health import bp as health_bp
     from bizkit.customers import bp as customers_bp
     from bizkit.dashboard import bp as dashboard_bp
+    from bizkit.inventory import bp as inventory_bp
     from bizkit.settings import bp as settings_bp
 
     app.register_blueprint(health_bp)
@@ -70,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(customers_bp)
+    app.register_blueprint(inventory_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

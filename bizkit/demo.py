@@ -13,6 +13,7 @@ from bizkit.core.models import Company
 from bizkit.core.tenancy import company_scope
 from bizkit.customers.demo import seed_demo as seed_customers
 from bizkit.extensions import db
+from bizkit.inventory.demo import seed_demo as seed_inventory
 from bizkit.settings.operations import create_company
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published demo logins)
@@ -88,6 +89,7 @@ def load_demo() -> str:
     for company in companies.values():
         with company_scope(company.id):
             seed_customers(company)
+            seed_inventory(company, company.business_type)
     db.session.flush()
     users = db.session.execute(select(User).order_by(User.id)).scalars().all()
     return f"Demo ready: {len(companies)} companies, {len(users)} users (password {DEMO_PASSWORD})."

@@ -6,7 +6,7 @@ from flask import redirect, url_for
 from flask_babel import lazy_gettext as _l
 
 from bizkit.core.htmx import render
-from bizkit.core.permissions import public, requires
+from bizkit.core.permissions import can, public, requires
 from bizkit.core.timezones import utcnow
 from bizkit.dashboard import bp
 
@@ -30,4 +30,21 @@ def root():
 @bp.route("/dashboard")
 @requires("dashboard.view")
 def index():
-    return render("dashboard/index.html", cards=PLACEHOLDER_CARDS, now_utc=utcnow())
+    return render(
+        "dashboard/index.html", cards=PLACEHOLDER_CARDS, now_utc=utcnow(), figures=_figures()
+    )
+
+
+def _figures() -> dict:
+    """Real values for the cards whose module exists, keyed like the cards; only what the
+    user may see."""
+    figures = {}
+    if can("inventory.view"):
+        from bizkit.inventory.operations import low_stock_count
+
+        figures["stock"] = {
+            "value": low_stock_count(),
+            "url": url_for("inventory.low_stock"),
+            "link": _l("Show the low-stock list"),
+        }
+    return figures

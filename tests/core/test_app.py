@@ -117,5 +117,5 @@ def test_query_count_is_logged_and_exposed_when_asked(app, auth):
         response = auth.get("/dashboard")
     finally:
         app.config["BIZKIT_EXPOSE_QUERY_COUNT"] = False
-    assert 1 <= int(response.headers["X-Query-Count"]) <= 4
+    assert 1 <= int(response.headers["X-Query-Count"]) <= 8  # the per-page budget
     assert "X-Query-Count" not in auth.get("/dashboard").headers

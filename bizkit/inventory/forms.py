@@ -1,0 +1,176 @@
+"""Inventory forms. Business rules (uniqueness, service durations, stock) live in operations;
+these only parse what the browser sent."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from bizkit.core.forms import choices
+
+KIND_LABELS = {"product": _l("Product"), "service": _l("Service")}
+
+
+class LocalDecimalField(DecimalField):
+    """A decimal that also accepts a decimal comma ("12,50"), as Czech or Polish users type."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip():
+            raw = valuelist[0].strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+            try:
+                self.data = Decimal(raw)
+            except InvalidOperation:
+                self.data = None
+                raise ValueError(self.gettext("Not a valid decimal value.")) from None
+            if not self.data.is_finite():
+                self.data = None
+                raise ValueError(self.gettext("Not a valid decimal value."))
+        else:
+            self.data = None
+
+
+class ProductForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Type"), choices=choices(KIND_LABELS.items()), default="product")
+    category = SelectField(_l("Category"), validators=[Optional()])
+    tax_rate = SelectField(_l("Tax rate"), validators=[Optional()])
+    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=20)], default="pcs")
+    duration_minutes = IntegerField(
+        _l("Duration (minutes)"), validators=[Optional(), NumberRange(min=1, max=1440)]
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    active = BooleanField(_l("Active (offered for sale)"), default=True)
+
+    def __init__(self, *args, categories=(), tax_rates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = choices(
+            [("", "—")] + [(str(c.id), "— " * depth + c.name) for c, depth in categories]
+        )
+        self.tax_rate.choices = choices(
+            [("", "—")] + [(str(r.id), f"{r.name} ({r.rate.normalize()} %)") for r in tax_rates]
+        )
+
+
+class VariantForm(FlaskForm):
+    variant_name = StringField(_l("Variant"), validators=[Optional(), Length(max=120)])
+    sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=64)])
+    barcode = StringField(_l("Barcode"), validators=[Optional(), Length(max=64)])
+    price = LocalDecimalField(_l("Price"), validators=[InputRequired(), NumberRange(min=0)])
+    cost_price = LocalDecimalField(_l("Cost price"), validators=[Optional(), NumberRange(min=0)])
+    low_stock_threshold = LocalDecimalField(
+        _l("Low-stock threshold"), validators=[Optional(), NumberRange(min=0)]
+    )
+    variant_active = BooleanField(_l("Active"), default=True)
+
+    def variant_values(self) -> dict:
+        return {
+            "name": self.variant_name.data,
+            "sku": self.sku.data,
+            "barcode": self.barcode.data,
+            "price": self.price.data,
+            "cost_price": self.cost_price.data,
+            "low_stock_threshold": self.low_stock_threshold.data,
+            "active": self.variant_active.data,
+        }
+
+
+class NewProductForm(ProductForm, VariantForm):
+    """A product together with its first variant, on one page."""
+
+
+class MovementForm(FlaskForm):
+    kind = SelectField(
+        _l("Movement"),
+        choices=choices(
+            [
+                ("receipt", _l("Receipt (goods in)")),
+                ("adjustment", _l("Adjustment")),
+                ("return", _l("Customer return")),
+            ]
+        ),
+    )
+    quantity = LocalDecimalField(_l("Quantity"), validators=[InputRequired()])
+    reason = SelectField(_l("Reason (adjustments)"), validators=[Optional()])
+    location = SelectField(_l("Location"))
+    note = StringField(_l("Note or reference"), validators=[Optional(), Length(max=100)])
+
+
+class TaxRateForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    rate = LocalDecimalField(_l("Rate (%)"), validators=[InputRequired(), NumberRange(0, 100)])
+    is_default = BooleanField(_l("Default for new products"))
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    parent = SelectField(_l("Inside"), validators=[Optional()])
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent.choices = choices(
+            [("", _l("— top level —"))]
+            + [(str(c.id), "— " * depth + c.name) for c, depth in categories]
+        )
+
+
+class StockCountForm(FlaskForm):
+    """Only the location and note; counted quantities come as `count-<variant id>` fields."""
+
+    location = SelectField(_l("Location"))
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+SORT_LABELS = {
+    "name": _l("Name A–Z"),
+    "-name": _l("Name Z–A"),
+    "newest": _l("Newest first"),
+    "oldest": _l("Oldest first"),
+}
+VARIANT_SORT_LABELS = {
+    "name": _l("Name A–Z"),
+    "-name": _l("Name Z–A"),
+    "sku": _l("SKU"),
+    "available": _l("Available, lowest first"),
+}
+
+
+class CatalogFilterForm(FlaskForm):
+    """The list filters, read from the query string (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)])
+    category = SelectField(_l("Category"), validators=[Optional()])
+    kind = SelectField(
+        _l("Type"),
+        choices=choices([("", _l("All types")), *KIND_LABELS.items()]),
+        validators=[Optional()],
+    )
+    active = SelectField(
+        _l("Status"),
+        choices=choices([("", _l("Any status")), ("yes", _l("Active")), ("no", _l("Inactive"))]),
+        validators=[Optional()],
+    )
+    low = BooleanField(_l("Low stock only"))
+    sort = SelectField(_l("Sort"), validators=[Optional()])
+
+    def __init__(self, *args, categories=(), sorts=SORT_LABELS, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = choices(
+            [("", _l("All categories"))]
+            + [(str(c.id), "— " * depth + c.name) for c, depth in categories]
+        )
+        self.sort.choices = choices(sorts.items())

@@ -1,0 +1,143 @@
+"""Read side of the catalog: the filtered, sorted, keyset-paginated product and variant lists.
+
+Search is accent- and case-insensitive: `Variant.search_text` holds
+lower(unaccent(product name, variant name, SKU, barcode)) behind a trigram index, and
+the query term goes through the same SQL functions, so "pneumatika" finds "Pneumatika" and
+"caffe" finds "Caffè". Every page loads what its rows show in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from bizkit.core.pagination import Page, keyset_page
+from bizkit.inventory.models import Product, Variant
+from bizkit.inventory.operations import descendant_ids, low_stock_condition
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class CatalogFilters:
+    q: str = ""
+    category_id: int | None = None
+    kind: str = ""  # "", "product", "service"
+    active: str = ""  # "", "yes", "no"
+    low: bool = False
+    sort: str = "name"
+
+
+def _like_term(q: str):
+    escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.concat("%", func.lower(func.unaccent(escaped)), "%")
+
+
+def _matching_variant(filters: CatalogFilters):
+    """Conditions on Variant shared by both lists (search and low stock)."""
+    conditions = []
+    if filters.q.strip():
+        conditions.append(Variant.search_text.like(_like_term(filters.q)))
+    if filters.low:
+        conditions.append(low_stock_condition())
+    return conditions
+
+
+def _product_conditions(filters: CatalogFilters):
+    conditions = []
+    if filters.category_id:
+        conditions.append(Product.category_id.in_(descendant_ids(filters.category_id)))
+    if filters.kind in ("product", "service"):
+        conditions.append(Product.kind == filters.kind)
+    if filters.active in ("yes", "no"):
+        conditions.append(Product.active.is_(filters.active == "yes"))
+    return conditions
+
+
+PRODUCT_SORTS = {
+    "name": ([Product.name, Product.id], False),
+    "-name": ([Product.name, Product.id], True),
+    "newest": ([Product.created_at, Product.id], True),
+    "oldest": ([Product.created_at, Product.id], False),
+}
+
+
+def list_products(filters: CatalogFilters, cursor: str | None = None, limit: int = PAGE_SIZE):
+    """A page of products matching the filters; a product matches when any variant does."""
+    stmt = select(Product).options(
+        joinedload(Product.category),
+        joinedload(Product.tax_rate),
+        selectinload(Product.variants),
+    )
+    stmt = stmt.where(*_product_conditions(filters))
+    variant_conditions = _matching_variant(filters)
+    if variant_conditions:
+        stmt = stmt.where(Product.variants.any(*variant_conditions))
+    columns, descending = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS["name"])
+    if columns[0] is Product.created_at:
+        return keyset_page(
+            stmt,
+            columns,
+            cursor,
+            limit,
+            descending=descending,
+            key=lambda p: [p.created_at.isoformat(), p.id],
+            parse=lambda v: [dt.datetime.fromisoformat(v[0]), int(v[1])],
+        )
+    return keyset_page(
+        stmt,
+        columns,
+        cursor,
+        limit,
+        descending=descending,
+        key=lambda p: [p.name, p.id],
+        parse=lambda v: [str(v[0]), int(v[1])],
+    )
+
+
+_AVAILABLE = Variant.on_hand - Variant.reserved
+_SHORTFALL = Variant.on_hand - Variant.reserved - func.coalesce(Variant.low_stock_threshold, 0)
+
+VARIANT_SORTS = {
+    "name": ([Product.name, Variant.name, Variant.id], False),
+    "-name": ([Product.name, Variant.name, Variant.id], True),
+    "sku": ([Variant.sku, Variant.id], False),
+    "available": ([_AVAILABLE, Variant.id], False),
+    "shortfall": ([_SHORTFALL, Variant.id], False),
+}
+
+
+def _variant_key(sort: str):
+    if sort in ("name", "-name"):
+        return lambda v: [v.product.name, v.name, v.id], lambda c: [str(c[0]), str(c[1]), int(c[2])]
+    if sort == "sku":
+        return lambda v: [v.sku, v.id], lambda c: [str(c[0]), int(c[1])]
+    if sort == "available":
+        return lambda v: [str(v.available), v.id], lambda c: [Decimal(c[0]), int(c[1])]
+    return (
+        lambda v: [str(v.available - (v.low_stock_threshold or 0)), v.id],
+        lambda c: [Decimal(c[0]), int(c[1])],
+    )
+
+
+def list_variants(filters: CatalogFilters, cursor: str | None = None, limit: int = PAGE_SIZE):
+    """A page of variants (with their product and category) matching the filters."""
+    stmt = (
+        select(Variant)
+        .join(Variant.product)
+        .options(contains_eager(Variant.product).joinedload(Product.category))
+        .where(*_product_conditions(filters), *_matching_variant(filters))
+    )
+    sort = filters.sort if filters.sort in VARIANT_SORTS else "name"
+    columns, descending = VARIANT_SORTS[sort]
+    key, parse = _variant_key(sort)
+    return keyset_page(stmt, columns, cursor, limit, descending=descending, key=key, parse=parse)
+
+
+def low_stock_page(cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """The low-stock list: most urgent (largest shortfall) first."""
+    return list_variants(CatalogFilters(low=True, sort="shortfall"), cursor, limit)
