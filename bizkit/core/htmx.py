@@ -6,9 +6,16 @@ from flask import render_template, request
 
 
 def is_htmx() -> bool:
-    """An htmx request that wants a fragment (a boosted link wants the whole page)."""
+    """An htmx request that wants a fragment.
+
+    A boosted link, and htmx restoring a page for the Back button when its history
+    cache misses (HX-History-Restore-Request), want the whole page.
+    """
+    headers = request.headers
     return (
-        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
     )
 
 

@@ -11,7 +11,7 @@ unless it opts out explicitly with `.execution_options(all_companies=True)`.
 from __future__ import annotations
 
 import flask_sqlalchemy.session
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, Join, Table, event
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -57,18 +57,55 @@ def _scope_to_company(state: ORMExecuteState) -> None:
         return
     if state.execution_options.get("all_companies"):
         return
-    if not _touches_tenant_model(state):
+    # with_loader_criteria covers the entities a query selects, joins, updates or deletes,
+    # but not a table named only in select_from() (`select(func.count()).select_from(M)`):
+    # those are filtered on the table each FROM clause starts with. A repeated condition
+    # is harmless, and the leftmost table of a join keeps its rows under any join type.
+    bare_tables = (
+        [t for t in _base_tables(state.statement) if t.name in _tenant_tables()]
+        if state.is_select
+        else []
+    )
+    if not bare_tables and not _touches_tenant_model(state):
         return
     company_id = state.session.info.get(COMPANY_KEY)
     if company_id is None:
         raise TenantScopeError("query of a tenant-owned model without a current company")
-    state.statement = state.statement.options(
+    statement = state.statement.options(
         with_loader_criteria(
             TenantMixin,
             lambda cls: cls.company_id == company_id,
             include_aliases=True,
         )
     )
+    for table in bare_tables:
+        statement = statement.where(table.c.company_id == company_id)
+    state.statement = statement
+
+
+def _base_tables(statement) -> list[Table]:
+    tables = []
+    for from_clause in statement.get_final_froms():
+        while isinstance(from_clause, Join):
+            from_clause = from_clause.left
+        if isinstance(from_clause, Table):
+            tables.append(from_clause)
+    return tables
+
+
+_TENANT_TABLES: set[str] = set()
+
+
+def _tenant_tables() -> set[str]:
+    if not _TENANT_TABLES:
+        from bizkit.extensions import db
+
+        _TENANT_TABLES.update(
+            mapper.local_table.name
+            for mapper in db.Model.registry.mappers
+            if issubclass(mapper.class_, TenantMixin)
+        )
+    return _TENANT_TABLES
 
 
 @event.listens_for(OrmSession, "transient_to_pending")

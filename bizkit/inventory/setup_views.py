@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from bizkit.core.errors import BusinessRuleError, attach_to_form
+from bizkit.core.htmx import render
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
@@ -15,7 +16,6 @@ from bizkit.inventory import bp
 from bizkit.inventory import operations as ops
 from bizkit.inventory.forms import CategoryForm, TaxRateForm
 from bizkit.inventory.models import Category, Product, TaxRate
-from bizkit.inventory.views import page
 
 
 def _categories_page(form: CategoryForm | None = None, status: int = 200):
@@ -25,7 +25,7 @@ def _categories_page(form: CategoryForm | None = None, status: int = 200):
             select(Product.category_id, func.count(Product.id)).group_by(Product.category_id)
         ).all()
     )
-    return page(
+    return render(
         "inventory/categories.html",
         "inventory/_category_form.html" if form is not None else None,
         tree=tree,
@@ -64,7 +64,7 @@ def add_category():
 
 
 def _category_edit_page(category, form, status=200):
-    return page(
+    return render(
         "inventory/category_edit.html",
         "inventory/_category_form.html",
         category=category,
@@ -101,7 +101,7 @@ def update_category(category_id: int):
 
 def _tax_rates_page(form: TaxRateForm | None = None, status: int = 200):
     rates = db.session.execute(select(TaxRate).order_by(TaxRate.rate.desc(), TaxRate.name))
-    return page(
+    return render(
         "inventory/tax_rates.html",
         "inventory/_tax_rate_form.html" if form is not None else None,
         rates=list(rates.scalars()),
@@ -144,7 +144,7 @@ def add_tax_rate():
 
 
 def _tax_rate_edit_page(rate, form, status=200):
-    return page(
+    return render(
         "inventory/tax_rate_edit.html",
         "inventory/_tax_rate_form.html",
         rate=rate,

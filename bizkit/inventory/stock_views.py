@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager
 
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.forms import choices
+from bizkit.core.htmx import render
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
@@ -18,7 +19,7 @@ from bizkit.inventory import bp, queries
 from bizkit.inventory import operations as ops
 from bizkit.inventory.forms import MovementForm, StockCountForm
 from bizkit.inventory.models import Product, StockLevel, StockLocation, Variant
-from bizkit.inventory.views import next_page_url, page, read_filters
+from bizkit.inventory.views import next_page_url, read_filters
 
 STOCK_COUNT_LIMIT = 200
 
@@ -39,7 +40,7 @@ def _movement_form(formdata=None) -> MovementForm:
 def _movements_page(variant: Variant, form: MovementForm, status: int = 200):
     cursor = request.args.get("cursor")
     result = ops.movements_of(variant, cursor)
-    return page(
+    return render(
         "inventory/movements.html",
         "inventory/_movement_rows.html" if cursor else "inventory/_movements_body.html",
         variant=variant,
@@ -92,7 +93,7 @@ def record_movement(variant_id: int):
 def low_stock():
     cursor = request.args.get("cursor")
     result = queries.low_stock_page(cursor)
-    return page(
+    return render(
         "inventory/low_stock.html",
         "inventory/_variant_rows.html" if cursor else None,
         page=result,
@@ -132,7 +133,7 @@ def _count_page(form, variants, location_id, values=None, errors=None, status=20
                 )
             ).scalars()
         }
-    return page(
+    return render(
         "inventory/stock_count.html",
         "inventory/_stock_count_sheet.html",
         form=form,

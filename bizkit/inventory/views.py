@@ -27,13 +27,6 @@ from bizkit.inventory.models import Category, Product, StockLevel, StockMovement
 VARIANT_FIELD_NAMES = {"name": "variant_name", "active": "variant_active"}
 
 
-def page(template: str, fragment: str | None = None, **context):
-    """`render`, but a history-restore request (htmx cache miss on Back) gets the full page."""
-    if request.headers.get("HX-History-Restore-Request") == "true":
-        fragment = None
-    return render(template, fragment, **context)
-
-
 def read_filters(sorts=None) -> tuple[CatalogFilterForm, queries.CatalogFilters]:
     """The list filters from the query string; anything invalid is simply ignored."""
     kwargs = {"sorts": sorts} if sorts else {}
@@ -64,7 +57,7 @@ def index():
     form, filters = read_filters()
     cursor = request.args.get("cursor")
     result = queries.list_products(filters, cursor)
-    return page(
+    return render(
         "inventory/index.html",
         "inventory/_product_rows.html" if cursor else "inventory/_product_results.html",
         form=form,
@@ -79,7 +72,7 @@ def variants():
     form, filters = read_filters(VARIANT_SORT_LABELS)
     cursor = request.args.get("cursor")
     result = queries.list_variants(filters, cursor)
-    return page(
+    return render(
         "inventory/variants.html",
         "inventory/_variant_rows.html" if cursor else "inventory/_variant_results.html",
         form=form,
@@ -114,7 +107,7 @@ def new_product():
     if request.method == "GET":
         default = ops.default_tax_rate()
         form.tax_rate.data = str(default.id) if default else ""
-        return page("inventory/product_new.html", form=form)
+        return render("inventory/product_new.html", form=form)
     if form.validate_on_submit():
         try:
             product = ops.create_product(current_user, _product_values(form), form.variant_values())
@@ -123,7 +116,7 @@ def new_product():
         else:
             flash(_("%(name)s was added to the catalog.", name=product.name), "success")
             return redirect(url_for("inventory.product", product_id=product.id))
-    return page(
+    return render(
         "inventory/product_new.html", "inventory/_product_new_form.html", form=form, status=422
     )
 
@@ -145,7 +138,7 @@ def _product_page(product: Product, form: ProductForm | None = None, status: int
         .order_by(StockMovement.created_at.desc(), StockMovement.id.desc())
         .limit(10)
     ).scalars()
-    return page(
+    return render(
         "inventory/product.html",
         "inventory/_product_form.html",
         product=product,
@@ -181,7 +174,7 @@ def update_product(product_id: int):
 
 
 def _variant_page(product, variant, form, status=200):
-    return page(
+    return render(
         "inventory/variant_form.html",
         "inventory/_variant_form.html",
         product=product,

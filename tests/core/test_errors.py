@@ -80,3 +80,11 @@ def test_404_fragment_for_htmx(client):
 def test_405_is_a_page_not_a_crash(client):
     response = client.raw.put("/login")
     assert response.status_code in (400, 405)
+
+
+def test_history_restore_gets_the_whole_page(auth):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    html = auth.get("/settings/audit", headers=headers).get_data(as_text=True)
+    assert "<html" in html
+    fragment = auth.get("/settings/audit", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment

@@ -104,3 +104,26 @@ def test_switching_to_a_company_you_do_not_belong_to_is_refused(client, two_comp
     response = client.post("/switch-company", {"company_id": str(b.id)})
     assert response.status_code == 404
     assert "Alpha" in text_of(client.get("/dashboard"))
+
+
+def test_counting_through_select_from_is_scoped_too(app, two_companies):
+    from sqlalchemy import func
+
+    a, b, *_ = two_companies
+    with company_ctx(app, a.id):
+        count = db.session.execute(select(func.count()).select_from(Membership)).scalar()
+        assert count == 1
+        joined = db.session.execute(
+            select(func.count()).select_from(Membership).join(Membership.user)
+        ).scalar()
+        assert joined == 1
+        ids = db.session.execute(select(Membership.id)).scalars().all()
+        assert len(ids) == 1
+
+
+def test_last_owner_rule_counts_only_this_companys_owners(app, client, two_companies):
+    a, b, a_owner, *_ = two_companies
+    client.login(a_owner)
+    response = client.post(f"/settings/users/{a_owner.membership_id}/deactivate")
+    assert response.status_code == 422
+    assert "The last owner cannot be removed." in text_of(response)
