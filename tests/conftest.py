@@ -221,13 +221,21 @@ class BrowserlikeClient:
         self.raw = client
 
     def get(self, *args, **kwargs):
-        return self.raw.get(*args, **kwargs)
+        return self._read(self.raw.get(*args, **kwargs))
+
+    @staticmethod
+    def _read(response):
+        """Read the whole body, as a browser does: a streamed response that is never
+        consumed keeps its request context pushed and leaks it into the next request."""
+        response.get_data()
+        response.close()
+        return response
 
     def post(self, url, data=None, *, csrf=True, **kwargs):
         data = dict(data or {})
         if csrf:
             data.setdefault("csrf_token", csrf_token(self.raw, self.app))
-        return self.raw.post(url, data=data, **kwargs)
+        return self._read(self.raw.post(url, data=data, **kwargs))
 
     def login(self, user: UserRef, follow_redirects=False):
         response = self.post(

@@ -51,6 +51,7 @@ def register_current_tenant(app: Flask) -> None:
         session[SESSION_COMPANY] = membership.company_id
         g.membership = membership
         g.company = membership.company
+        g.log_user_id, g.log_company_id = membership.user_id, membership.company_id
         tenancy.activate(membership.company_id)
 
     @app.before_request

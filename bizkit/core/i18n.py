@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request, session
@@ -50,6 +52,18 @@ def _company_zone() -> str:
     return company.timezone if company is not None else "UTC"
 
 
+@lru_cache(maxsize=8192)
+def format_phone(value: str | None) -> str:
+    """+420777123456 → +420 777 123 456 (stored E.164, shown readable; cached, it is slow)."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def register_filters(app: Flask) -> None:
     @app.template_filter("money")
     def money_filter(amount, currency: str | None = None):
@@ -66,16 +80,7 @@ def register_filters(app: Flask) -> None:
     def date_filter(value, fmt="medium"):
         return format_local_date(value, _company_zone(), _company_locale(), fmt)
 
-    @app.template_filter("phone")
-    def phone_filter(value):
-        """+420777123456 → +420 777 123 456 (stored E.164, shown readable)."""
-        if not value:
-            return ""
-        try:
-            number = phonenumbers.parse(value, None)
-        except phonenumbers.NumberParseException:
-            return value
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    app.add_template_filter(format_phone, "phone")
 
     @app.template_filter("number")
     def number_filter(value):

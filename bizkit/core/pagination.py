@@ -66,3 +66,13 @@ def keyset_page(
         rows = rows[:limit]
         next_cursor = encode_cursor(key(rows[-1]))
     return Page(rows=rows, next_cursor=next_cursor)
+
+
+def requested_page_size(default: int, *, smallest: int = 10, largest: int = 200) -> int:
+    """The `per_page` the URL asks for, kept within bounds (bad values give the default)."""
+    from flask import request
+
+    value = request.args.get("per_page", "")
+    if not value.isdigit():
+        return default
+    return max(smallest, min(largest, int(value)))

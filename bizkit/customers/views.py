@@ -13,7 +13,7 @@ from flask_login import current_user
 from bizkit.core import tenancy
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import is_htmx, render
-from bizkit.core.pagination import keyset_page
+from bizkit.core.pagination import keyset_page, requested_page_size
 from bizkit.core.permissions import requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.customers import bp
@@ -38,7 +38,9 @@ def _filter_from_args() -> ops.CustomerFilter:
 @requires("customers.view")
 def index():
     flt = _filter_from_args()
-    page = ops.search_customers(flt, cursor=request.args.get("cursor"))
+    page = ops.search_customers(
+        flt, cursor=request.args.get("cursor"), limit=requested_page_size(ops.PAGE_SIZE)
+    )
     args = {k: v for k, v in request.args.items() if k != "cursor" and v}
     next_url = (
         url_for("customers.index", cursor=page.next_cursor, **args) if page.next_cursor else None

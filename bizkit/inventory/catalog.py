@@ -72,7 +72,7 @@ def _text(value, field: str, *, required: bool, max_length: int) -> str | None:
 def search_expression(*parts: str | None):
     """The SQL that lower-cases and strips accents, used for stored text and queries alike."""
     joined = " ".join(p for p in parts if p)
-    return func.lower(func.unaccent(joined))
+    return func.bizkit_fold(joined)
 
 
 # -- tax rates ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Read side of the catalog: the filtered, sorted, keyset-paginated product and variant lists.
 
 Search is accent- and case-insensitive: `Variant.search_text` holds
-lower(unaccent(product name, variant name, SKU, barcode)) behind a trigram index, and
+bizkit_fold(product name, variant name, SKU, barcode) behind a trigram index, and
 the query term goes through the same SQL functions, so "pneumatika" finds "Pneumatika" and
 "caffe" finds "Caffè". Every page loads what its rows show in a fixed number of queries.
 """
@@ -34,7 +34,7 @@ class CatalogFilters:
 
 def _like_term(q: str):
     escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.concat("%", func.lower(func.unaccent(escaped)), "%")
+    return func.concat("%", func.bizkit_fold(escaped), "%")
 
 
 def _matching_variant(filters: CatalogFilters):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import render
+from bizkit.core.pagination import requested_page_size
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
@@ -56,7 +57,7 @@ def next_page_url(endpoint: str, cursor: str | None, **values) -> str | None:
 def index():
     form, filters = read_filters()
     cursor = request.args.get("cursor")
-    result = queries.list_products(filters, cursor)
+    result = queries.list_products(filters, cursor, requested_page_size(queries.PAGE_SIZE))
     return render(
         "inventory/index.html",
         "inventory/_product_rows.html" if cursor else "inventory/_product_results.html",
@@ -71,7 +72,7 @@ def index():
 def variants():
     form, filters = read_filters(VARIANT_SORT_LABELS)
     cursor = request.args.get("cursor")
-    result = queries.list_variants(filters, cursor)
+    result = queries.list_variants(filters, cursor, requested_page_size(queries.PAGE_SIZE))
     return render(
         "inventory/variants.html",
         "inventory/_variant_rows.html" if cursor else "inventory/_variant_results.html",

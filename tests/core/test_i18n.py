@@ -28,6 +28,10 @@ SAME_AS_ENGLISH = {
     "Import",
     "Tag",
     "No",
+    "SKU",
+    "%(num)d min",
+    "Item",
+    "Variant",
 }
 
 

@@ -1,0 +1,1 @@
+"""Reproducible performance benchmarks: `make bench-data`, then `make bench`."""

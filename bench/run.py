@@ -1,0 +1,245 @@
+"""Load-test BizKit as the Procfile runs it, against the benchmark data (`make bench-data`).
+
+    python -m bench.run            (what `make bench` runs)
+
+Starts gunicorn with gunicorn.conf.py (the Procfile's settings) for the app and for
+a bare "hello world" Flask route, logs in, and measures each scenario with wrk from
+a second process: requests/s with 16 connections, p50/p95/p99 with 4 connections,
+and the SQL queries per request (X-Query-Count). Prints a table, writes
+bench/results/latest.json, and exits non-zero when a budget is missed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from bench import services
+from bench.seed import BENCH_LOGIN, BENCH_PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+APP_PORT, HELLO_PORT = 18000, 18001  # below 32768, clear of ephemeral ports
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+
+SCENARIOS = [
+    # name, path, path with another page size (queries must not change) or None
+    ("customers_list", "/customers/", "/customers/?per_page=200"),
+    ("customers_search", "/customers/?q=dvorak", "/customers/?q=dvorak&per_page=200"),
+    ("inventory_list", "/inventory/", "/inventory/?per_page=200"),
+    ("dashboard", "/dashboard", None),
+]
+
+BUDGET_QUERIES = 8
+BUDGET_P95_MS = 30.0
+BUDGET_RATIO = 0.10
+
+
+def start_gunicorn(target: str, port: int, env: dict) -> subprocess.Popen:
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    log = open(RESULTS / f"gunicorn-{port}.log", "w")  # noqa: SIM115 (kept open for the child)
+    process = subprocess.Popen(
+        [gunicorn, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", target],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    probe = "/hello" if target.startswith("bench.hello") else "/healthz"
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"gunicorn on port {port} did not start; see {log.name}")
+
+
+def login(base: str) -> str:
+    """Log in like a browser; returns the Cookie header for wrk.
+
+    The app runs as in production, so its cookies are marked Secure; a cookie jar
+    would not send them back over plain http, so the session cookie is carried by hand.
+    """
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+
+    def session_cookie(response) -> str:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            if header.startswith("session="):
+                return header.split(";", 1)[0]
+        return ""
+
+    with opener.open(base + "/login") as response:
+        page = response.read().decode()
+        cookie = session_cookie(response)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode(
+        {"csrf_token": token, "email": BENCH_LOGIN, "password": BENCH_PASSWORD}
+    ).encode()
+    request = urllib.request.Request(base + "/login", data=data, headers={"Cookie": cookie})
+    try:
+        opener.open(request)
+    except urllib.error.HTTPError as redirect:  # the 302 to the dashboard
+        if redirect.code != 302:
+            raise
+        return session_cookie(redirect)
+    raise RuntimeError("login did not redirect: wrong benchmark credentials?")
+
+
+def get(base: str, path: str, cookie: str) -> tuple[int, int]:
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        return response.status, int(response.headers.get("X-Query-Count", "-1"))
+
+
+def wrk(url: str, connections: int, cookie: str = "") -> dict:
+    env = {**os.environ, "BENCH_COOKIE": cookie}
+    threads = str(min(connections, 2))
+    done = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            threads,
+            "-c",
+            str(connections),
+            "-d",
+            DURATION,
+            "-s",
+            str(ROOT / "bench" / "report.lua"),
+            url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON "))
+    result = json.loads(line[len("BENCH_JSON ") :])
+    if result["non2xx"] or result["errors"]:
+        raise RuntimeError(f"{url}: {result['non2xx']} non-2xx, {result['errors']} errors")
+    return result
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("wrk is missing: `make bench` installs it (Debian package wrk).")
+        return 2
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    db_url = services.database_url()
+    redis, redis_server = services.redis_url()
+    env = services.app_env(db_url, redis)
+    processes = []
+    try:
+        processes.append(start_gunicorn("bench.hello:app", HELLO_PORT, env))
+        processes.append(start_gunicorn("wsgi:app", APP_PORT, env))
+        base = f"http://127.0.0.1:{APP_PORT}"
+        cookie = login(base)
+        hello = wrk(f"http://127.0.0.1:{HELLO_PORT}/hello", 16)
+        print(f"baseline /hello: {hello['rps']:.0f} req/s")
+        results, failures = [], []
+        for name, path, other_size in SCENARIOS:
+            status, queries = get(base, path, cookie)
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+            if other_size:
+                _status, queries_other = get(base, other_size, cookie)
+                if queries_other != queries:
+                    failures.append(f"{name}: {queries} queries, {queries_other} at another size")
+            wrk(base + path, 4, cookie)  # warm-up
+            throughput = wrk(base + path, 16, cookie)
+            latency = wrk(base + path, 4, cookie)
+            row = {
+                "scenario": name,
+                "path": path,
+                "rps": round(throughput["rps"], 1),
+                "p50_ms": round(latency["p50_ms"], 2),
+                "p95_ms": round(latency["p95_ms"], 2),
+                "p99_ms": round(latency["p99_ms"], 2),
+                "queries_per_request": queries,
+                "baseline_hello_rps": round(hello["rps"], 1),
+                "ratio_to_hello": round(throughput["rps"] / hello["rps"], 3),
+            }
+            results.append(row)
+            if queries > BUDGET_QUERIES:
+                failures.append(f"{name}: {queries} queries > {BUDGET_QUERIES}")
+            if row["p95_ms"] >= BUDGET_P95_MS:
+                failures.append(f"{name}: p95 {row['p95_ms']} ms >= {BUDGET_P95_MS}")
+            if row["ratio_to_hello"] < BUDGET_RATIO:
+                failures.append(f"{name}: {row['ratio_to_hello']:.1%} of hello < 10 %")
+            print(
+                f"{name:18} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:6.2f}  "
+                f"p95 {row['p95_ms']:6.2f}  p99 {row['p99_ms']:6.2f} ms  "
+                f"{queries} queries  {row['ratio_to_hello']:.1%} of hello",
+                flush=True,
+            )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(10)
+        if redis_server is not None:
+            redis_server.stop()
+    report = {
+        "machine": machine(),
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "duration": DURATION,
+        "results": results,
+        "budget_failures": failures,
+    }
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / "latest-run.json").write_text(json.dumps(report, indent=2) + "\n")
+    print_table(results, report["machine"])
+    if failures:
+        print("\nBudgets missed:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nAll budgets met.")
+    return 0
+
+
+def print_table(results: list[dict], machine_name: str) -> None:
+    print(f"\nMachine: {machine_name}\n")
+    print(
+        "| scenario | req/s (16 conn) | % of hello | p50 ms | p95 ms | p99 ms (4 conn) | queries |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['scenario']} | {r['rps']:.0f} | {r['ratio_to_hello']:.1%} | {r['p50_ms']} | "
+            f"{r['p95_ms']} | {r['p99_ms']} | {r['queries_per_request']} |"
+        )
+    if results:
+        print(f"\nBare hello route: {results[0]['baseline_hello_rps']:.0f} req/s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
