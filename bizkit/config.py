@@ -81,6 +81,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
             "pool_size": int(os.environ.get("BIZKIT_DB_POOL_SIZE", "5")),
+            # psycopg prepares a statement after a few runs and PostgreSQL then may
+            # switch to a generic plan, which for `search_text LIKE $1` cannot know the
+            # pattern and scans every match (100 ms instead of 2 ms on a million rows).
+            "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"},
         },
         "SQLALCHEMY_RECORD_QUERIES": False,
         "BIZKIT_EXPOSE_QUERY_COUNT": _bool("BIZKIT_EXPOSE_QUERY_COUNT"),
