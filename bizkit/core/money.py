@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -22,4 +23,10 @@ def format_money(amount: Decimal | int | str | None, currency: str, locale: str)
     """`1234.5, "EUR", "cs"` → `1 234,50 €`."""
     if amount is None:
         return ""
-    return format_currency(round_money(amount, currency), currency, locale=locale)
+    return _format_rounded(round_money(amount, currency), currency, locale)
+
+
+@lru_cache(maxsize=16384)
+def _format_rounded(amount: Decimal, currency: str, locale: str) -> str:
+    # Babel's pattern application costs ~40 µs; list pages show the same prices again and again.
+    return format_currency(amount, currency, locale=locale)
