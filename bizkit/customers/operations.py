@@ -1,7 +1,8 @@
-"""Customer rules: validation and normalisation, search, store credit, GDPR.
+"""Customer rules: validation and normalisation, search, timeline, GDPR.
 
-CSV import lives in `csv_import.py`; everything here takes the acting user
-explicitly, flushes, audits, and never commits.
+Store credit lives in `credit.py` (re-exported here), CSV import in
+`csv_import.py`. Everything takes the acting user explicitly, flushes, audits,
+and never commits.
 """
 
 from __future__ import annotations
@@ -9,14 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
@@ -27,21 +27,20 @@ from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import AuditEntry, Company
 from bizkit.core.pagination import Page, keyset_page
 from bizkit.core.timezones import utcnow
+from bizkit.customers.credit import (  # noqa: F401 (re-exported for views, API, jobs)
+    CREDIT_SIGNS,
+    credit_movements,
+    move_store_credit,
+    parse_amount,
+)
 from bizkit.customers.models import (
     CONSENT_SOURCES,
     Customer,
     CustomerGroup,
-    StoreCreditMovement,
 )
 from bizkit.extensions import db
 
-EDITABLE_FIELDS = (
-    "kind",
-    "name",
-    "email",
-    "phone",
-    "company_name",
-    "vat_id",
+ADDRESS_FIELDS = (
     "billing_street",
     "billing_city",
     "billing_postal_code",
@@ -50,6 +49,12 @@ EDITABLE_FIELDS = (
     "delivery_city",
     "delivery_postal_code",
     "delivery_country",
+)
+CONTACT_FIELDS = ("email", "phone", "company_name", "vat_id", *ADDRESS_FIELDS)
+EDITABLE_FIELDS = (
+    "kind",
+    "name",
+    *CONTACT_FIELDS,
     "locale",
     "tags",
     "group_id",
@@ -344,89 +349,6 @@ def search_customers(
     )
 
 
-# --- store credit -------------------------------------------------------------------------
-
-CREDIT_SIGNS = {"grant": 1, "use": -1, "expire": -1, "correction": 0}
-
-
-def parse_amount(value: Any) -> Decimal:
-    try:
-        amount = Decimal(str(value).replace(",", ".").strip())
-    except (InvalidOperation, ValueError):
-        raise BusinessRuleError(_("Enter an amount, e.g. 12.50."), field="amount") from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise BusinessRuleError(_("Use at most two decimal places."), field="amount")
-    return amount
-
-
-def move_store_credit(
-    actor,
-    customer: Customer,
-    kind: str,
-    amount: Decimal | str,
-    reason: str,
-    reference: str | None = None,
-) -> StoreCreditMovement:
-    """Grant, use, expire or correct store credit. The balance can never go below zero:
-    the customer row is updated atomically and its CHECK constraint refuses a negative
-    balance, so two concurrent uses cannot both spend the same credit."""
-    if kind not in CREDIT_SIGNS:
-        raise BusinessRuleError(_("Unknown kind of movement."), field="kind")
-    amount = parse_amount(amount)
-    reason = (reason or "").strip()
-    if not reason:
-        raise BusinessRuleError(_("Give a reason."), field="reason")
-    sign = CREDIT_SIGNS[kind]
-    if sign and amount <= 0:
-        raise BusinessRuleError(_("The amount must be positive."), field="amount")
-    if not sign and amount == 0:
-        raise BusinessRuleError(_("A correction cannot be zero."), field="amount")
-    delta = amount * sign if sign else amount
-    try:
-        with db.session.begin_nested():
-            balance = db.session.execute(
-                update(Customer)
-                .where(Customer.id == customer.id)
-                .values(store_credit_balance=Customer.store_credit_balance + delta)
-                .returning(Customer.store_credit_balance)
-                .execution_options(synchronize_session=False)
-            ).scalar_one()
-    except IntegrityError:
-        raise BusinessRuleError(
-            _("Not enough store credit: the balance cannot go below zero."), field="amount"
-        ) from None
-    db.session.expire(customer, ["store_credit_balance"])
-    movement = StoreCreditMovement(
-        customer_id=customer.id,
-        kind=kind,
-        amount=delta,
-        balance_after=balance,
-        reason=reason[:300],
-        reference=reference,
-        actor_id=getattr(actor, "id", None),
-    )
-    db.session.add(movement)
-    db.session.flush()
-    audit.record(
-        actor,
-        f"store_credit.{kind}",
-        customer,
-        {"store_credit": [str(balance - delta), str(balance)]},
-    )
-    return movement
-
-
-def credit_movements(customer: Customer, limit: int = 100) -> list[StoreCreditMovement]:
-    return list(
-        db.session.execute(
-            select(StoreCreditMovement)
-            .where(StoreCreditMovement.customer_id == customer.id)
-            .order_by(StoreCreditMovement.id.desc())
-            .limit(limit)
-        ).scalars()
-    )
-
-
 # --- timeline -----------------------------------------------------------------------------
 
 
@@ -468,24 +390,7 @@ def timeline(customer: Customer, limit: int = 50) -> list[TimelineItem]:
 
 # --- GDPR ---------------------------------------------------------------------------------
 
-PERSONAL_FIELDS = (
-    "email",
-    "phone",
-    "company_name",
-    "vat_id",
-    "billing_street",
-    "billing_city",
-    "billing_postal_code",
-    "billing_country",
-    "delivery_street",
-    "delivery_city",
-    "delivery_postal_code",
-    "delivery_country",
-    "notes",
-    "locale",
-    "consent_source",
-    "consent_at",
-)
+PERSONAL_FIELDS = (*CONTACT_FIELDS, "notes", "locale", "consent_source", "consent_at")
 
 
 def export_personal_data(actor, customer: Customer) -> dict[str, Any]:

@@ -156,9 +156,7 @@ def edit(customer_id: int):
     customer = get_or_404(Customer, customer_id)
     form = CustomerForm(obj=customer, groups=ops.groups())
     if request.method == "GET":
-        form.tags.data = ", ".join(customer.tags or [])
-        form.group_id.data = str(customer.group_id or "")
-        form.locale.data = customer.locale or ""
+        _prefill(form, customer)
     if form.validate_on_submit():
         try:
             ops.update_customer(current_user, g.company, customer, form.values())
@@ -171,17 +169,19 @@ def edit(customer_id: int):
     return render("customers/form.html", form=form, customer=customer, status=status)
 
 
-def _inline_form(customer: Customer) -> CustomerForm:
-    form = CustomerForm(obj=customer, groups=ops.groups(), meta={"csrf": False})
+def _prefill(form: CustomerForm, customer: Customer) -> CustomerForm:
+    """Show stored values the way the inputs take them (tags as text, ids as strings)."""
     form.tags.data = ", ".join(customer.tags or [])
     form.group_id.data = str(customer.group_id or "")
     form.locale.data = customer.locale or ""
     return form
 
 
-@bp.route("/<int:customer_id>/fields/<field>")
-@requires("customers.view")
-def show_field(customer_id: int, field: str):
+def _inline_form(customer: Customer) -> CustomerForm:
+    return _prefill(CustomerForm(obj=customer, groups=ops.groups(), meta={"csrf": False}), customer)
+
+
+def _field_fragment(customer_id: int, field: str, *, editing: bool):
     if field not in INLINE_FIELDS:
         abort(404)
     customer = get_or_404(Customer, customer_id)
@@ -190,23 +190,20 @@ def show_field(customer_id: int, field: str):
         customer=customer,
         field=field,
         form=_inline_form(customer),
-        editing=False,
+        editing=editing,
     )
+
+
+@bp.route("/<int:customer_id>/fields/<field>")
+@requires("customers.view")
+def show_field(customer_id: int, field: str):
+    return _field_fragment(customer_id, field, editing=False)
 
 
 @bp.route("/<int:customer_id>/fields/<field>/edit")
 @requires("customers.edit")
 def edit_field(customer_id: int, field: str):
-    if field not in INLINE_FIELDS:
-        abort(404)
-    customer = get_or_404(Customer, customer_id)
-    return render(
-        "customers/_field.html",
-        customer=customer,
-        field=field,
-        form=_inline_form(customer),
-        editing=True,
-    )
+    return _field_fragment(customer_id, field, editing=True)
 
 
 @bp.route("/<int:customer_id>/fields/<field>", methods=["POST"])
