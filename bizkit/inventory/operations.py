@@ -349,7 +349,7 @@ def low_stock_condition():
     return (
         Variant.low_stock_threshold.is_not(None)
         & Variant.active.is_(True)
-        & (Variant.on_hand - Variant.reserved <= Variant.low_stock_threshold)
+        & (Variant.on_hand - Variant.reserved - Variant.low_stock_threshold <= 0)
         & Variant.product.has((Product.kind == "product") & Product.active.is_(True))
     )
 
