@@ -79,7 +79,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "DATABASE_URL": database_url,
         "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {
-            "pool_pre_ping": True,
+            # A ping per checkout survives database restarts at one round trip per
+            # request; BIZKIT_DB_PRE_PING=0 trades that for pool_recycle alone.
+            "pool_pre_ping": _bool("BIZKIT_DB_PRE_PING", default=True),
+            "pool_recycle": 1800,
             "pool_size": int(os.environ.get("BIZKIT_DB_POOL_SIZE", "5")),
             # psycopg prepares a statement after a few runs and PostgreSQL then may
             # switch to a generic plan, which for `search_text LIKE $1` cannot know the

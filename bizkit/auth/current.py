@@ -58,9 +58,9 @@ def register_current_tenant(app: Flask) -> None:
     def require_own_password():
         """A one-time password must be replaced before anything else is done."""
         if (
-            current_user.is_authenticated
+            request.endpoint not in PASSWORD_EXEMPT
+            and current_user.is_authenticated
             and current_user.must_change_password
-            and request.endpoint not in PASSWORD_EXEMPT
         ):
             return redirect(url_for("auth.change_password"))
         return None
