@@ -9,8 +9,10 @@ available (on-hand minus reserved) cannot go negative even under concurrent sale
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import (
     Boolean,
@@ -114,6 +116,29 @@ class Product(TenantMixin, db.Model):
     @property
     def is_service(self) -> bool:
         return self.kind == "service"
+
+    @cached_property
+    def summary(self) -> ProductSummary:
+        """Price range and stock over the variants, in one pass (list rows show these)."""
+        prices = [v.price for v in self.variants]
+        return ProductSummary(
+            min_price=min(prices) if prices else None,
+            max_price=max(prices) if prices else None,
+            on_hand=sum((v.on_hand for v in self.variants), ZERO),
+            reserved=sum((v.reserved for v in self.variants), ZERO),
+            any_low=any(v.is_low for v in self.variants),
+            count=len(self.variants),
+        )
+
+
+@dataclass(frozen=True)
+class ProductSummary:
+    min_price: Decimal | None
+    max_price: Decimal | None
+    on_hand: Decimal
+    reserved: Decimal
+    any_low: bool
+    count: int
 
 
 class Variant(TenantMixin, db.Model):
