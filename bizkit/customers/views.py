@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from flask import Response, abort, flash, g, redirect, request, stream_with_context, url_for
 from flask_babel import gettext as _
@@ -57,6 +58,17 @@ def index():
     )
 
 
+_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d ]))")
+
+
+def spreadsheet_safe(value):
+    """Quote a cell a spreadsheet would run as a formula (=, @, or +/- not starting a number);
+    phone numbers like +420 777 ... stay as they are."""
+    if isinstance(value, str) and _FORMULA.match(value):
+        return "'" + value
+    return value
+
+
 @bp.route("/export.csv")
 @requires("customers.export")
 def export_csv():
@@ -101,7 +113,7 @@ def export_csv():
             for customer in batch.rows:
                 row = [getattr(customer, column) for column in columns]
                 row[columns.index("tags")] = ", ".join(customer.tags or [])
-                writer.writerow(row)
+                writer.writerow([spreadsheet_safe(value) for value in row])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

@@ -172,3 +172,17 @@ def test_gdpr_export_and_erase(app, auth, company, make_customer):
         assert "antonin@example.com" not in json.dumps(leftovers)
     assert "Dvořák" not in text_of(auth.get("/customers/?q=dvorak"))
     assert auth.post(f"/customers/{customer_id}/fields/name", {"name": "Back"}).status_code == 422
+
+
+def test_export_defuses_spreadsheet_formulas_but_keeps_phone_numbers(auth, make_customer):
+    make_customer(
+        '=HYPERLINK("http://evil.example","click")', phone="+420 777 123 456", notes="-2+3"
+    )
+    make_customer("@SUM(A1)")
+    rows = list(csv.reader(io.StringIO(auth.get("/customers/export.csv").get_data(as_text=True))))
+    header, body = rows[0], rows[1:]
+    names = [row[header.index("name")] for row in body]
+    assert '\'=HYPERLINK("http://evil.example","click")' in names
+    assert "'@SUM(A1)" in names
+    phones = [row[header.index("phone")] for row in body if row[header.index("phone")]]
+    assert phones == ["+420777123456"]
