@@ -27,10 +27,24 @@ def active_memberships(user: User) -> list[Membership]:
 def register_current_tenant(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        """The user and their active memberships in one query (every request runs this)."""
         try:
-            return db.session.get(User, int(user_id))
+            uid = int(user_id)
         except ValueError:
             return None
+        rows = db.session.execute(
+            select(User, Membership)
+            .outerjoin(
+                Membership, (Membership.user_id == User.id) & Membership.active.is_(True)
+            )
+            .where(User.id == uid)
+            .order_by(Membership.id)
+            .execution_options(all_companies=True)
+        ).all()
+        if not rows:
+            return None
+        g.loaded_memberships = [membership for _user, membership in rows if membership]
+        return rows[0][0]
 
     @app.before_request
     def load_company() -> None:
@@ -42,7 +56,9 @@ def register_current_tenant(app: Flask) -> None:
             return
         if not current_user.is_authenticated:
             return
-        memberships = active_memberships(current_user)
+        memberships = g.pop("loaded_memberships", None)
+        if memberships is None:
+            memberships = active_memberships(current_user)
         g.memberships = memberships
         if not memberships:
             return
