@@ -34,9 +34,7 @@ def register_current_tenant(app: Flask) -> None:
             return None
         rows = db.session.execute(
             select(User, Membership)
-            .outerjoin(
-                Membership, (Membership.user_id == User.id) & Membership.active.is_(True)
-            )
+            .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
             .where(User.id == uid)
             .order_by(Membership.id)
             .execution_options(all_companies=True)

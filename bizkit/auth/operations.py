@@ -59,9 +59,23 @@ def _check_role(role: str) -> None:
         raise BusinessRuleError(_("Unknown role."), field="role")
 
 
+def _require_owner_for(actor: User | None, *, granting: str | None = None, target=None) -> None:
+    """Only an owner may grant the owner role, or change or remove an owner.
+
+    `actor=None` is the system (CLI, demo data), which may do anything.
+    """
+    touches_owner = granting == "owner" or (target is not None and target.role == "owner")
+    if touches_owner and actor is not None and not _is_owner(actor):
+        raise BusinessRuleError(
+            _("Only an owner can make someone an owner, or change or remove an owner."),
+            field="role",
+        )
+
+
 def add_member(actor: User | None, user: User, role: str) -> Membership:
     """Give `user` a role in the current company (reactivating an old membership)."""
     _check_role(role)
+    _require_owner_for(actor, granting=role)
     membership = db.session.execute(
         select(Membership).where(Membership.user_id == user.id)
     ).scalar_one_or_none()
@@ -81,6 +95,7 @@ def add_member(actor: User | None, user: User, role: str) -> Membership:
 def invite_user(actor: User, email: str, name: str, role: str) -> tuple[Membership, str | None]:
     """Add a person to the current company; a new login gets a one-time password (returned once)."""
     _check_role(role)
+    _require_owner_for(actor, granting=role)
     user = find_user_by_email(email)
     password = None
     if user is None:
@@ -109,6 +124,7 @@ def change_role(actor: User, membership: Membership, role: str) -> Membership:
     _check_role(role)
     if membership.role == role:
         return membership
+    _require_owner_for(actor, granting=role, target=membership)
     if membership.role == "owner":
         _lock_owners()
         if membership.active and _active_owner_count() <= 1:
@@ -116,8 +132,6 @@ def change_role(actor: User, membership: Membership, role: str) -> Membership:
                 _("The company must keep at least one owner. Make someone else owner first."),
                 field="role",
             )
-    if role == "owner" and actor is not None and not _is_owner(actor):
-        raise BusinessRuleError(_("Only an owner can make someone an owner."), field="role")
     membership.role = role
     audit.record(
         actor,
@@ -147,6 +161,7 @@ def deactivate_member(actor: User, membership: Membership) -> Membership:
     """Take away a person's access to the current company (the login stays for other companies)."""
     if not membership.active:
         return membership
+    _require_owner_for(actor, target=membership)
     if membership.role == "owner":
         _lock_owners()
         if _active_owner_count() <= 1:
@@ -166,6 +181,7 @@ def deactivate_member(actor: User, membership: Membership) -> Membership:
 def reactivate_member(actor: User, membership: Membership) -> Membership:
     if membership.active:
         return membership
+    _require_owner_for(actor, target=membership)
     membership.active = True
     audit.record(
         actor,

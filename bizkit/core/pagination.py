@@ -54,9 +54,12 @@ def keyset_page(
     back into column types (e.g. ISO strings into datetimes).
     """
     values = decode_cursor(cursor)
-    if values is not None and len(values) == len(columns):
-        if parse is not None:
+    if values is not None and len(values) == len(columns) and parse is not None:
+        try:
             values = parse(values)
+        except (TypeError, ValueError, ArithmeticError):
+            values = None  # a tampered cursor: start from the top
+    if values is not None and len(values) == len(columns):
         left, right = tuple_(*columns), tuple_(*values)
         stmt = stmt.where(left < right if descending else left > right)
     order = [c.desc() for c in columns] if descending else [c.asc() for c in columns]
@@ -76,3 +79,30 @@ def requested_page_size(default: int, *, smallest: int = 10, largest: int = 200)
     if not value.isdigit():
         return default
     return max(smallest, min(largest, int(value)))
+
+
+def filter_url(endpoint: str, *, cursor: str | None = None, **values) -> str:
+    """This request's query string (its filters) on `endpoint`, with another cursor.
+
+    Keys that url_for itself would interpret (`endpoint`, `_external`, ...) or that
+    name the view's own arguments are dropped, so a crafted query cannot break it.
+    """
+    from flask import request, url_for
+
+    args = {
+        key: value
+        for key, value in request.args.items()
+        if value
+        and key != "cursor"
+        and key != "endpoint"
+        and not key.startswith("_")
+        and key not in values
+    }
+    if cursor:
+        args["cursor"] = cursor
+    return url_for(endpoint, **values, **args)
+
+
+def next_page_url(endpoint: str, cursor: str | None, **values) -> str | None:
+    """The link to the page after this one, keeping the filters; None on the last page."""
+    return filter_url(endpoint, cursor=cursor, **values) if cursor else None

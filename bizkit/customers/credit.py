@@ -19,12 +19,17 @@ from bizkit.extensions import db
 CREDIT_SIGNS = {"grant": 1, "use": -1, "expire": -1, "correction": 0}
 
 
+MAX_AMOUNT = Decimal("1e9")  # well inside Numeric(12, 2), so no sum can overflow a row
+
+
 def parse_amount(value: Any) -> Decimal:
     try:
         amount = Decimal(str(value).replace(",", ".").strip())
     except (InvalidOperation, ValueError):
         raise BusinessRuleError(_("Enter an amount, e.g. 12.50."), field="amount") from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise BusinessRuleError(_("Enter an amount, e.g. 12.50."), field="amount")
+    if amount != amount.quantize(Decimal("0.01")):
         raise BusinessRuleError(_("Use at most two decimal places."), field="amount")
     return amount
 

@@ -16,7 +16,8 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
@@ -211,6 +212,25 @@ def import_row(actor, company: Company, mapping: dict[str, str], row: list[str])
     return "created"
 
 
+def _row_error(error: Exception) -> str:
+    if isinstance(error, BusinessRuleError):
+        label = IMPORT_FIELDS.get(error.field) if error.field else None
+        return f"{label}: {error.message}" if label else error.message
+    return _("The database refused this row.")
+
+
+def start(job: CustomerImport) -> bool:
+    """Mark an uploaded import as queued; False when someone already started it."""
+    started = db.session.execute(
+        update(CustomerImport)
+        .where(CustomerImport.id == job.id, CustomerImport.status == "uploaded")
+        .values(status="queued")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(job, ["status"])
+    return started == 1
+
+
 def run(actor, company: Company, job: CustomerImport, on_progress=None) -> CustomerImport:
     """Import every row, committing progress each BATCH rows so the page can show it."""
     _header, rows = load_file(job)
@@ -223,16 +243,12 @@ def run(actor, company: Company, job: CustomerImport, on_progress=None) -> Custo
         try:
             with db.session.begin_nested():
                 outcome = import_row(actor, company, job.mapping, row)
-        except BusinessRuleError as error:
+        except (BusinessRuleError, SQLAlchemyError) as error:
+            # A row the database refuses is reported like a row the rules refuse; its
+            # savepoint is rolled back and the import goes on with the next row.
             job.failed_count += 1
             if len(errors) < 500:
-                label = IMPORT_FIELDS.get(error.field) if error.field else None
-                errors.append(
-                    {
-                        "line": number,
-                        "error": f"{label}: {error.message}" if label else error.message,
-                    }
-                )
+                errors.append({"line": number, "error": _row_error(error)})
         else:
             if outcome == "created":
                 job.created_count += 1

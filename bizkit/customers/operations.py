@@ -8,6 +8,7 @@ and never commits.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
@@ -133,6 +135,43 @@ def _country(value: str | None, field: str) -> str | None:
     return value
 
 
+# The column sizes, checked before the database would refuse them.
+MAX_LENGTHS = {
+    "name": 200,
+    "email": 254,
+    "phone": 40,
+    "company_name": 200,
+    "vat_id": 32,
+    "billing_street": 200,
+    "billing_city": 100,
+    "billing_postal_code": 20,
+    "billing_country": 60,
+    "delivery_street": 200,
+    "delivery_city": 100,
+    "delivery_postal_code": 20,
+    "delivery_country": 60,
+    "tags": 1000,
+    "notes": 20000,
+}
+
+
+def _group_id(value: Any) -> int | None:
+    """A group of the current company (scoped query, never an identity-map hit), or None."""
+    if value in (None, ""):
+        return None
+    try:
+        group_id = int(value)
+    except (TypeError, ValueError):
+        group_id = None
+    exists = (
+        group_id is not None
+        and db.session.execute(select(CustomerGroup.id).where(CustomerGroup.id == group_id)).first()
+    )
+    if not exists:
+        raise BusinessRuleError(_("Unknown group."), field="group_id")
+    return group_id
+
+
 def clean_values(values: dict[str, Any], company: Company) -> dict[str, Any]:
     """Validate and normalise customer fields; raise BusinessRuleError naming the bad field."""
     unknown = set(values) - set(EDITABLE_FIELDS)
@@ -141,6 +180,9 @@ def clean_values(values: dict[str, Any], company: Company) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in values.items():
         clean[key] = value.strip() if isinstance(value, str) else value
+        limit = MAX_LENGTHS.get(key)
+        if limit and isinstance(clean[key], str) and len(clean[key]) > limit:
+            raise BusinessRuleError(_("At most %(max)d characters.", max=limit), field=key)
     if "name" in clean:
         if not clean["name"]:
             raise BusinessRuleError(_("The customer needs a name."), field="name")
@@ -164,12 +206,7 @@ def clean_values(values: dict[str, Any], company: Company) -> dict[str, Any]:
     if "tags" in clean:
         clean["tags"] = parse_tags(clean["tags"])
     if "group_id" in clean:
-        clean["group_id"] = int(clean["group_id"]) if clean["group_id"] else None
-        if (
-            clean["group_id"] is not None
-            and db.session.get(CustomerGroup, clean["group_id"]) is None
-        ):
-            raise BusinessRuleError(_("Unknown group."), field="group_id")
+        clean["group_id"] = _group_id(clean["group_id"])
     if "consent_source" in clean:
         clean["consent_source"] = clean["consent_source"] or None
         if clean["consent_source"] and clean["consent_source"] not in CONSENT_SOURCES:
@@ -208,6 +245,23 @@ def _check_unique(customer_id: int | None, clean: dict[str, Any]) -> None:
             raise BusinessRuleError(message, field=field)
 
 
+@contextmanager
+def _unique_guard():
+    """Run the changes in a savepoint; a unique index lost to a concurrent save (two people
+    entering the same e-mail at once) becomes a message next to the field, not a 500."""
+    try:
+        with db.session.begin_nested():
+            yield
+            db.session.flush()
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", "") or ""
+        if "vat" in constraint:
+            message, field = _("Another customer already has this VAT number."), "vat_id"
+        else:
+            message, field = _("Another customer already has this e-mail address."), "email"
+        raise BusinessRuleError(message, field=field) from None
+
+
 def _apply_consent(customer: Customer, clean: dict[str, Any]) -> None:
     if "marketing_consent" not in clean:
         return
@@ -228,8 +282,8 @@ def create_customer(actor, company: Company, values: dict[str, Any]) -> Customer
     consent = {k: clean.pop(k) for k in ("marketing_consent",) if k in clean}
     customer = Customer(**clean)
     _apply_consent(customer, {**consent, **clean})
-    db.session.add(customer)
-    db.session.flush()
+    with _unique_guard():
+        db.session.add(customer)
     audit.record(
         actor,
         "customer.create",
@@ -246,20 +300,22 @@ def update_customer(
         raise BusinessRuleError(_("This customer was erased and cannot be changed."))
     clean = clean_values(values, company)
     _check_unique(customer.id, clean)
-    _apply_consent(customer, clean)
-    for key, value in clean.items():
-        if key != "marketing_consent":
-            setattr(customer, key, value)
-    changes = audit.pending_changes(customer)
-    changes.pop("updated_at", None)
-    if changes:
-        audit.record(actor, "customer.update", customer, changes)
-    db.session.flush()
+    with _unique_guard():
+        _apply_consent(customer, clean)
+        for key, value in clean.items():
+            if key != "marketing_consent":
+                setattr(customer, key, value)
+        changes = audit.pending_changes(customer)
+        changes.pop("updated_at", None)
+        if changes:
+            audit.record(actor, "customer.update", customer, changes)
     return customer
 
 
 def add_note(actor, customer: Customer, text: str) -> Customer:
     """Append a dated line to the customer's notes (searchable, shown on the timeline)."""
+    if customer.erased_at is not None:
+        raise BusinessRuleError(_("This customer was erased and cannot be changed."))
     text = (text or "").strip()
     if not text:
         raise BusinessRuleError(_("Write something first."), field="note")
@@ -334,7 +390,7 @@ def search_customers(
     descending = sort.startswith("-")
     if column is Customer.name:
         key = lambda c: [c.name, c.id]  # noqa: E731
-        parse = None
+        parse = lambda v: [str(v[0]), int(v[1])]  # noqa: E731
     else:
         key = lambda c: [c.created_at.isoformat(), c.id]  # noqa: E731
         parse = lambda v: [datetime.fromisoformat(v[0]), int(v[1])]  # noqa: E731

@@ -14,7 +14,7 @@ from flask_login import current_user
 from bizkit.core import tenancy
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import is_htmx, render
-from bizkit.core.pagination import keyset_page, requested_page_size
+from bizkit.core.pagination import filter_url, keyset_page, next_page_url, requested_page_size
 from bizkit.core.permissions import requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.customers import bp
@@ -42,10 +42,7 @@ def index():
     page = ops.search_customers(
         flt, cursor=request.args.get("cursor"), limit=requested_page_size(ops.PAGE_SIZE)
     )
-    args = {k: v for k, v in request.args.items() if k != "cursor" and v}
-    next_url = (
-        url_for("customers.index", cursor=page.next_cursor, **args) if page.next_cursor else None
-    )
+    next_url = next_page_url("customers.index", page.next_cursor)
     fragment = "customers/_rows.html" if request.args.get("cursor") else "customers/_results.html"
     return render(
         "customers/index.html",
@@ -55,16 +52,22 @@ def index():
         next_url=next_url,
         groups=ops.groups(),
         sorts=ops.SORTS,
+        export_url=filter_url("customers.export_csv"),
     )
 
 
-_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d ]))")
+_FORMULA_START = ("=", "@", "+", "-", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
 def spreadsheet_safe(value):
-    """Quote a cell a spreadsheet would run as a formula (=, @, or +/- not starting a number);
-    phone numbers like +420 777 ... stay as they are."""
-    if isinstance(value, str) and _FORMULA.match(value):
+    """Quote a cell a spreadsheet would run as a formula (=, @, +, - ...) with a leading
+    apostrophe; plain numbers and E.164 phone numbers (+420777123456) stay as they are."""
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not _PLAIN_NUMBER.match(value)
+    ):
         return "'" + value
     return value
 

@@ -52,8 +52,8 @@ def import_mapping(import_id: int):
             error = refused.message
             status = 422
         else:
-            if request.form.get("action") == "start":
-                job.status = "queued"
+            if request.form.get("action") == "start" and csv_import.start(job):
+                # The conditional update lets only one of two quick clicks queue the job.
                 enqueue_after_commit(
                     "default",
                     "bizkit.customers.tasks.run_customer_import",
@@ -61,6 +61,7 @@ def import_mapping(import_id: int):
                     job.id,
                     job_timeout=3600,
                 )
+            if request.form.get("action") == "start":
                 return redirect(url_for("customers.import_progress", import_id=job.id))
     preview = csv_import.preview(g.company, job) if status == 200 else []
     return render(

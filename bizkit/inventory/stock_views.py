@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.forms import choices
 from bizkit.core.htmx import render
+from bizkit.core.pagination import next_page_url
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
@@ -19,7 +20,7 @@ from bizkit.inventory import bp, queries
 from bizkit.inventory import operations as ops
 from bizkit.inventory.forms import MovementForm, StockCountForm
 from bizkit.inventory.models import Product, StockLevel, StockLocation, Variant
-from bizkit.inventory.views import next_page_url, read_filters
+from bizkit.inventory.views import read_filters
 
 STOCK_COUNT_LIMIT = 200
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import render
-from bizkit.core.pagination import requested_page_size
+from bizkit.core.pagination import next_page_url, requested_page_size
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
@@ -43,13 +43,6 @@ def read_filters(sorts=None) -> tuple[CatalogFilterForm, queries.CatalogFilters]
         sort=form.sort.data if not form.sort.errors else "name",
     )
     return form, filters
-
-
-def next_page_url(endpoint: str, cursor: str | None, **values) -> str | None:
-    if not cursor:
-        return None
-    args = {k: v for k, v in request.args.items() if k != "cursor" and v}
-    return url_for(endpoint, **values, **args, cursor=cursor)
 
 
 @bp.route("/")

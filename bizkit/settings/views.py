@@ -16,6 +16,7 @@ from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.forms import choices
 from bizkit.core.htmx import render
+from bizkit.core.pagination import next_page_url
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
@@ -171,10 +172,7 @@ def audit_log():
         else None,
         cursor=request.args.get("cursor"),
     )
-    args = {k: v for k, v in request.args.items() if k != "cursor" and v}
-    next_url = (
-        url_for("settings.audit_log", cursor=page.next_cursor, **args) if page.next_cursor else None
-    )
+    next_url = next_page_url("settings.audit_log", page.next_cursor)
     fragment = (
         "settings/_audit_more.html" if request.args.get("cursor") else "settings/_audit_table.html"
     )

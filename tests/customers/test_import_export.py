@@ -179,10 +179,12 @@ def test_export_defuses_spreadsheet_formulas_but_keeps_phone_numbers(auth, make_
         '=HYPERLINK("http://evil.example","click")', phone="+420 777 123 456", notes="-2+3"
     )
     make_customer("@SUM(A1)")
+    make_customer("-2+3+cmd|' /C calc'!A0")
     rows = list(csv.reader(io.StringIO(auth.get("/customers/export.csv").get_data(as_text=True))))
     header, body = rows[0], rows[1:]
     names = [row[header.index("name")] for row in body]
     assert '\'=HYPERLINK("http://evil.example","click")' in names
     assert "'@SUM(A1)" in names
+    assert "'-2+3+cmd|' /C calc'!A0" in names
     phones = [row[header.index("phone")] for row in body if row[header.index("phone")]]
     assert phones == ["+420777123456"]

@@ -128,4 +128,37 @@ def test_an_admin_cannot_make_an_owner(app, client, company, make_user):
     client.login(admin)
     response = client.post(f"/settings/users/{staff.membership_id}/role", {"role": "owner"})
     assert response.status_code == 422
-    assert "Only an owner can make someone an owner." in text_of(response)
+    assert "Only an owner can make someone an owner" in text_of(response)
+
+
+def test_an_admin_cannot_invite_an_owner_or_touch_owners(app, client, company, owner, make_user):
+    admin = make_user(company, "admin", email="admin@acme.example")
+    second_owner = make_user(company, "owner", email="second@acme.example")
+    client.login(admin)
+    response = client.post(
+        "/settings/users", {"email": "sock.puppet@acme.example", "name": "Puppet", "role": "owner"}
+    )
+    assert response.status_code == 422
+    assert "Only an owner can make someone an owner" in text_of(response)
+    assert (
+        client.post(
+            f"/settings/users/{second_owner.membership_id}/role", {"role": "staff"}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(f"/settings/users/{second_owner.membership_id}/deactivate").status_code == 422
+    )
+    with company_ctx(app, company.id):
+        owners = (
+            db.session.execute(
+                select(Membership).where(Membership.role == "owner", Membership.active.is_(True))
+            )
+            .scalars()
+            .all()
+        )
+        assert len(owners) == 2
+        assert (
+            db.session.execute(select(User).where(User.email == "sock.puppet@acme.example")).first()
+            is None
+        )
