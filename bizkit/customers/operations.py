@@ -17,6 +17,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from stdnum import get_cc_module
@@ -422,6 +423,45 @@ class TimelineItem:
 TIMELINE_SOURCES: list = []
 
 
+ACTION_LABELS = {
+    "customer.create": _l("Customer created"),
+    "customer.update": _l("Details changed"),
+    "customer.note": _l("Note added"),
+    "customer.gdpr_export": _l("Personal data exported"),
+    "customer.erase": _l("Personal data erased"),
+    "store_credit.grant": _l("Store credit granted"),
+    "store_credit.use": _l("Store credit used"),
+    "store_credit.expire": _l("Store credit expired"),
+    "store_credit.correction": _l("Store credit corrected"),
+}
+FIELD_LABELS = {
+    "kind": _l("Type"),
+    "name": _l("Name"),
+    "email": _l("E-mail"),
+    "phone": _l("Phone"),
+    "company_name": _l("Company name"),
+    "vat_id": _l("VAT number"),
+    "locale": _l("Language"),
+    "tags": _l("Tags"),
+    "group_id": _l("Group"),
+    "notes": _l("Notes"),
+    "note": _l("Notes"),
+    "marketing_consent": _l("Marketing consent"),
+    "consent_source": _l("Consent given via"),
+    "consent_at": _l("Consent given via"),
+    "store_credit": _l("Store credit"),
+    "billing_street": _l("Billing address"),
+    "billing_city": _l("Billing address"),
+    "billing_postal_code": _l("Billing address"),
+    "billing_country": _l("Billing address"),
+    "delivery_street": _l("Delivery address"),
+    "delivery_city": _l("Delivery address"),
+    "delivery_postal_code": _l("Delivery address"),
+    "delivery_country": _l("Delivery address"),
+    "erased": _l("Personal data erased"),
+}
+
+
 def _audit_items(customer: Customer) -> list[TimelineItem]:
     entries = db.session.execute(
         select(AuditEntry)
@@ -432,8 +472,12 @@ def _audit_items(customer: Customer) -> list[TimelineItem]:
     items = []
     for entry in entries:
         who = entry.actor.name if entry.actor else _("System")
-        detail = ", ".join(sorted(entry.changes)) if entry.changes else ""
-        items.append(TimelineItem(entry.created_at, entry.action, who, detail))
+        fields = ", ".join(
+            str(FIELD_LABELS.get(name, name)) for name in sorted(entry.changes or {})
+        )
+        title = str(ACTION_LABELS.get(entry.action, entry.action))
+        detail = f"{who} · {fields}" if fields else who
+        items.append(TimelineItem(entry.created_at, entry.action, title, detail))
     return items
 
 

@@ -19,7 +19,13 @@ from bizkit.core.permissions import requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.customers import bp
 from bizkit.customers import operations as ops
-from bizkit.customers.forms import CustomerForm, GroupForm, NoteForm, StoreCreditForm
+from bizkit.customers.forms import (
+    CONSENT_LABELS,
+    CustomerForm,
+    GroupForm,
+    NoteForm,
+    StoreCreditForm,
+)
 from bizkit.customers.models import Customer
 
 INLINE_FIELDS = ("name", "email", "phone", "company_name", "vat_id", "locale", "tags", "group_id")
@@ -152,6 +158,7 @@ def detail_context(customer: Customer, **overrides) -> dict:
         "note_form": NoteForm(),
         "credit_form": StoreCreditForm(),
         "inline_fields": INLINE_FIELDS,
+        "consent_labels": CONSENT_LABELS,
         "form": _inline_form(customer),
     }
     context.update(overrides)
