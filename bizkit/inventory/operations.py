@@ -78,8 +78,13 @@ def default_location() -> StockLocation:
     return location
 
 
-def locations() -> list[StockLocation]:
+def create_default_location(company) -> None:
+    """Every company starts with one location, so viewing stock never has to write."""
     default_location()
+
+
+def locations() -> list[StockLocation]:
+    """The company's locations, default first (read-only: GET pages call this)."""
     query = select(StockLocation).order_by(StockLocation.is_default.desc(), StockLocation.name)
     return list(db.session.execute(query).scalars())
 

@@ -18,6 +18,7 @@ from bizkit.config import LOCALES
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import BUSINESS_TYPES, Company
+from bizkit.core.tenancy import company_scope
 from bizkit.core.timezones import is_valid_timezone
 from bizkit.extensions import db
 
@@ -90,6 +91,11 @@ def _clean_profile(values: dict) -> dict:
     return clean
 
 
+# Modules that keep per-company setting rows add a function here, called with each new
+# company inside its scope (inventory: the default stock location; later: workflows).
+COMPANY_SEEDS: list = []
+
+
 def create_company(actor, name: str, slug: str | None = None, **profile) -> Company:
     """Create a tenant. Later modules seed their per-company data (e.g. workflows) from here."""
     clean = _clean_profile({"name": name, **profile})
@@ -100,6 +106,9 @@ def create_company(actor, name: str, slug: str | None = None, **profile) -> Comp
     company.business_type = clean.get("business_type", "generic")
     db.session.add(company)
     db.session.flush()
+    with company_scope(company.id):
+        for seed in COMPANY_SEEDS:
+            seed(company)
     return company
 
 
