@@ -44,7 +44,9 @@ def _init_extensions(app: Flask) -> None:
     import bizkit.auth.models
     import bizkit.core.models
     import bizkit.customers.models
-    import bizkit.inventory.models  # noqa: F401
+    import bizkit.inventory.models
+    import bizkit.orders.models
+    import bizkit.workflow.models  # noqa: F401
     from bizkit.core.i18n import select_locale, select_timezone
     from bizkit.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -65,7 +67,9 @@ def _register_blueprints(app: Flask) -> None:
     from bizkit.customers import bp as customers_bp
     from bizkit.dashboard import bp as dashboard_bp
     from bizkit.inventory import bp as inventory_bp
+    from bizkit.orders import bp as orders_bp
     from bizkit.settings import bp as settings_bp
+    from bizkit.workflow import bp as workflow_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
@@ -73,6 +77,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(settings_bp)
     app.register_blueprint(customers_bp)
     app.register_blueprint(inventory_bp)
+    app.register_blueprint(workflow_bp)
+    app.register_blueprint(orders_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -66,3 +75,17 @@ class AuditEntry(TenantMixin, db.Model):
     )
 
     actor = db.relationship("User", lazy="joined")
+
+
+class Counter(TenantMixin, db.Model):
+    """Per-company numbering (order numbers, later invoice series): see core/sequences.py."""
+
+    __tablename__ = "counter"
+    __table_args__ = (
+        UniqueConstraint("company_id", "name"),
+        CheckConstraint("value >= 0", name="value_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

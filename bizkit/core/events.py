@@ -1,0 +1,52 @@
+"""Live events: what changed, published on Redis pub/sub after the transaction commits.
+
+Operations call `publish_after_commit(company_id, topic, payload)`; nothing is sent if the
+transaction rolls back. Subscribers (the orders board's Server-Sent Events stream) listen
+on `channel(company_id, topic)`. Pub/sub is fire-and-forget: a board that was offline
+reloads its state when it reconnects, so an event missed while Redis was away costs a
+refresh, never a wrong board. Work that must not be lost goes through the outbox instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+
+from bizkit.extensions import db, redis_connection
+
+PENDING_KEY = "bizkit_events_after_commit"
+log = logging.getLogger(__name__)
+
+
+def channel(company_id: int, topic: str) -> str:
+    """The pub/sub channel of one company's events about one kind of thing (e.g. "orders")."""
+    return f"bizkit:events:{company_id}:{topic}"
+
+
+def publish_after_commit(company_id: int, topic: str, payload: dict[str, Any]) -> None:
+    """Publish `payload` (JSON-able) to the company's `topic` once the transaction commits."""
+    app = current_app._get_current_object()
+    db.session.info.setdefault(PENDING_KEY, []).append(
+        (app, channel(company_id, topic), json.dumps(payload, default=str))
+    )
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _publish_pending(session: OrmSession) -> None:
+    for app, name, message in session.info.pop(PENDING_KEY, []):
+        with app.app_context():
+            try:
+                redis_connection().publish(name, message)
+            except RedisError:
+                log.warning("event not published (Redis unavailable): %s", name)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_pending(session: OrmSession, previous_transaction) -> None:
+    session.info.pop(PENDING_KEY, None)

@@ -1,0 +1,288 @@
+"""Order operations: create an order, edit its lines and details, keep its totals.
+
+Every function takes the acting user explicitly, flushes, audits and never commits. A
+line edit recomputes the order's totals (bizkit.orders.totals) in the same transaction.
+Status changes go through `bizkit.workflow.operations.transition`; the stock side effects
+the flows use are in `bizkit.orders.stock`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from bizkit.core import audit
+from bizkit.core.errors import BusinessRuleError
+from bizkit.core.models import Company
+from bizkit.core.permissions import role_can
+from bizkit.core.sequences import next_number
+from bizkit.core.tenancy import current_company_id
+from bizkit.extensions import db
+from bizkit.inventory.catalog import MAX_MONEY, MAX_QTY, decimal_value
+from bizkit.inventory.models import Variant
+from bizkit.orders.models import CHANNELS, ZERO, Order, OrderLine
+from bizkit.orders.totals import compute_totals, line_total
+from bizkit.workflow import operations as workflow
+
+CHANNEL_LABELS = {
+    "counter": _l("Counter"),
+    "phone": _l("Phone"),
+    "web": _l("Web"),
+    "api": _l("API"),
+}
+DETAIL_FIELDS = {
+    "table_label": 40,
+    "bike_make": 80,
+    "bike_model": 80,
+    "bike_serial": 80,
+    "notes": 5000,
+}
+MAX_LINES = 500
+
+
+def _text(value, field: str, max_length: int) -> str | None:
+    value = (value or "").strip()
+    if len(value) > max_length:
+        raise BusinessRuleError(_("At most %(max)d characters.", max=max_length), field=field)
+    return value or None
+
+
+def _clean_details(values: dict) -> dict:
+    unknown = set(values) - set(DETAIL_FIELDS) - {"channel", "takeaway", "customer"}
+    if unknown:
+        raise BusinessRuleError(_("Unknown field."), field=sorted(unknown)[0])
+    clean = {k: _text(values[k], k, DETAIL_FIELDS[k]) for k in DETAIL_FIELDS if k in values}
+    if "channel" in values:
+        if values["channel"] not in CHANNELS:
+            raise BusinessRuleError(_("Choose a channel."), field="channel")
+        clean["channel"] = values["channel"]
+    if "takeaway" in values:
+        clean["takeaway"] = bool(values["takeaway"])
+    if "customer" in values:
+        clean["customer"] = values["customer"]
+    return clean
+
+
+def refresh_search_text(order: Order) -> None:
+    """The folded text the order list searches: number, customer, table, bike."""
+    parts = [
+        str(order.number),
+        order.customer.name if order.customer is not None else None,
+        order.table_label,
+        order.bike_make,
+        order.bike_model,
+        order.bike_serial,
+    ]
+    order.search_text = func.bizkit_fold(" ".join(p for p in parts if p))
+
+
+def create_order(actor, **values) -> Order:
+    """A new order in the flow's initial status; `customer` None is a walk-in."""
+    clean = _clean_details(values)
+    company = db.session.get(Company, current_company_id())
+    order = Order(
+        number=next_number("order"),
+        status=workflow.initial_status("order"),
+        version=1,
+        currency=company.currency,
+        channel=clean.pop("channel", "counter"),
+        created_by_id=getattr(actor, "id", None),
+        **clean,
+    )
+    db.session.add(order)
+    refresh_search_text(order)
+    db.session.flush()
+    workflow.record_creation(order, actor)
+    audit.record(actor, "order.create", order, {"number": [None, order.number]}, label=label(order))
+    return order
+
+
+def update_details(actor, order: Order, values: dict) -> Order:
+    """Change the customer, channel, table, bike or notes of an open order."""
+    require_open(order)
+    for key, value in _clean_details(values).items():
+        setattr(order, key, value)
+    changes = audit.pending_changes(order)
+    refresh_search_text(order)
+    db.session.flush()
+    if changes:
+        audit.record(actor, "order.update", order, changes, label=label(order))
+    return order
+
+
+def label(order: Order) -> str:
+    return _("Order %(number)s", number=order.number)
+
+
+def require_open(order: Order) -> None:
+    """Lines and details change only while the order's status is not final."""
+    flow_status = workflow.load_status("order", order.status)
+    if flow_status is not None and flow_status.is_terminal:
+        raise BusinessRuleError(_("This order is closed; it cannot be changed any more."))
+
+
+# -- lines --------------------------------------------------------------------------------
+
+
+def _line_values(actor, order: Order, values: dict, line: OrderLine | None) -> dict:
+    unknown = set(values) - {"variant", "description", "quantity", "unit_price", "discount_percent"}
+    if unknown:
+        raise BusinessRuleError(_("Unknown field."), field=sorted(unknown)[0])
+    clean: dict = {}
+    variant: Variant | None = values.get("variant", line.variant if line else None)
+    if "quantity" in values or line is None:
+        clean["quantity"] = decimal_value(
+            values.get("quantity", "1"), "quantity", places=3, maximum=MAX_QTY
+        )
+        if clean["quantity"] == 0:
+            raise BusinessRuleError(_("Enter a quantity above zero."), field="quantity")
+    if "discount_percent" in values or line is None:
+        discount = decimal_value(
+            values.get("discount_percent") or "0",
+            "discount_percent",
+            places=2,
+            maximum=Decimal(101),
+        )
+        if discount > 100:
+            raise BusinessRuleError(_("A discount is at most 100 %."), field="discount_percent")
+        clean["discount_percent"] = discount
+    if line is None:
+        clean["variant"] = variant
+        if variant is not None:
+            product = variant.product
+            if not (variant.active and product.active):
+                raise BusinessRuleError(_("This item is not for sale."), field="variant")
+            name = product.name + (f" – {variant.name}" if variant.name else "")
+            clean["description"] = name[:200]
+            clean["unit_price"] = variant.price
+            clean["tax_rate"] = product.tax_rate.rate if product.tax_rate else ZERO
+        else:
+            clean["description"] = _text(values.get("description"), "description", 200)
+            if not clean["description"]:
+                raise BusinessRuleError(_("Describe the item."), field="description")
+            clean["tax_rate"] = _default_tax_rate()
+    elif "description" in values and line.variant is None:
+        clean["description"] = _text(values.get("description"), "description", 200)
+        if not clean["description"]:
+            raise BusinessRuleError(_("Describe the item."), field="description")
+    if "unit_price" in values and values["unit_price"] not in (None, ""):
+        price = decimal_value(values["unit_price"], "unit_price", places=2, maximum=MAX_MONEY)
+        catalog_price = variant.price if variant is not None else None
+        if catalog_price is not None and price != catalog_price and not may_override_price(actor):
+            raise BusinessRuleError(
+                _("Your role may not change catalog prices."), field="unit_price", status=403
+            )
+        clean["unit_price"] = price
+    elif line is None and "unit_price" not in clean:
+        raise BusinessRuleError(_("Enter a price."), field="unit_price")
+    return clean
+
+
+def _default_tax_rate() -> Decimal:
+    from bizkit.inventory.operations import default_tax_rate
+
+    rate = default_tax_rate()
+    return rate.rate if rate is not None else ZERO
+
+
+def may_override_price(actor) -> bool:
+    return actor is None or role_can(workflow.role_of(actor), "orders.price_override")
+
+
+def add_line(actor, order: Order, **values) -> OrderLine:
+    """Add a catalog item (`variant=`) or a free-text line (`description=`, `unit_price=`)."""
+    require_open(order)
+    if len(order.lines) >= MAX_LINES:
+        raise BusinessRuleError(_("An order holds at most %(max)d lines.", max=MAX_LINES))
+    clean = _line_values(actor, order, values, None)
+    position = max((line.position for line in order.lines), default=0) + 1
+    line = OrderLine(order=order, position=position, **clean)
+    line.line_total = line_total(
+        line.quantity, line.unit_price, line.discount_percent, order.currency
+    )
+    db.session.add(line)
+    recalculate(order)
+    from bizkit.orders.stock import follow_line_change
+
+    follow_line_change(actor, order, line, previous_quantity=ZERO)
+    audit.record(
+        actor,
+        "order.line_add",
+        order,
+        {"line": [None, f"{line.quantity} × {line.description} @ {line.unit_price}"]},
+        label=label(order),
+    )
+    return line
+
+
+def update_line(actor, order: Order, line: OrderLine, **values) -> OrderLine:
+    """Change a line's quantity, price, discount or (free text) description."""
+    require_open(order)
+    if line.order_id != order.id:
+        raise BusinessRuleError(_("This line belongs to another order."))
+    previous_quantity = line.quantity
+    for key, value in _line_values(actor, order, values, line).items():
+        setattr(line, key, value)
+    line.line_total = line_total(
+        line.quantity, line.unit_price, line.discount_percent, order.currency
+    )
+    changes = audit.pending_changes(line)
+    recalculate(order)
+    from bizkit.orders.stock import follow_line_change
+
+    follow_line_change(actor, order, line, previous_quantity=previous_quantity)
+    if changes:
+        audit.record(actor, "order.line_update", order, changes, label=label(order))
+    return line
+
+
+def remove_line(actor, order: Order, line: OrderLine) -> None:
+    """Remove a line; stock it held goes back."""
+    require_open(order)
+    if line.order_id != order.id:
+        raise BusinessRuleError(_("This line belongs to another order."))
+    from bizkit.orders.stock import follow_line_change
+
+    follow_line_change(actor, order, line, previous_quantity=line.quantity, removed=True)
+    order.lines.remove(line)
+    db.session.delete(line)
+    recalculate(order)
+    audit.record(
+        actor, "order.line_remove", order, {"line": [line.description, None]}, label=label(order)
+    )
+
+
+ORDER_DISCOUNTS: list = []  # functions(order) -> Decimal: vouchers add theirs here
+
+
+def recalculate(order: Order) -> None:
+    """Recompute the order's cached totals from its lines and discounts, then flush."""
+    db.session.flush()
+    discount = sum((source(order) for source in ORDER_DISCOUNTS), ZERO)
+    totals = compute_totals(
+        ((line.line_total, line.tax_rate) for line in order.lines), order.currency, discount
+    )
+    order.lines_total = totals.lines_total
+    order.discount_total = totals.discount_total
+    order.total = totals.total
+    order.tax_total = totals.tax_total
+    db.session.flush()
+
+
+def totals_of(order: Order):
+    """The full breakdown (per tax rate) for the order page; the columns hold the sums."""
+    discount = order.discount_total
+    return compute_totals(
+        ((line.line_total, line.tax_rate) for line in order.lines), order.currency, discount
+    )
+
+
+def find_by_number(number) -> Order | None:
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        return None
+    return db.session.execute(select(Order).where(Order.number == number)).scalar()

@@ -1,0 +1,89 @@
+"""What orders do to stock: the side effects flows name (reserve, deduct, release) and
+keeping a held reservation in step when a line changes.
+
+Each line remembers where its stock is (`stock_state`), so every effect is idempotent: a
+flow that deducts on two different transitions takes the stock once. Services and free
+text lines have no stock. A reservation or sale that would take available stock below
+zero is refused by the inventory ledger, and the whole transition with it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from bizkit.core.errors import BusinessRuleError
+from bizkit.inventory import operations as inventory
+from bizkit.orders.models import Order, OrderLine
+from bizkit.workflow.operations import register_side_effect
+
+
+def _stocked(line: OrderLine) -> bool:
+    return line.variant is not None and line.variant.product.kind == "product"
+
+
+def _reference(order: Order) -> str:
+    return _("Order %(number)s", number=order.number)
+
+
+@register_side_effect("reserve_stock", _l("Reserve stock"))
+def reserve_for_order(order: Order, actor, change=None) -> None:
+    for line in order.lines:
+        if _stocked(line) and line.stock_state == "none":
+            inventory.reserve_stock(actor, line.variant, line.quantity, reference=_reference(order))
+            line.stock_state = "reserved"
+
+
+@register_side_effect("deduct_stock", _l("Take from stock"))
+def deduct_for_order(order: Order, actor, change=None) -> None:
+    for line in order.lines:
+        if not _stocked(line) or line.stock_state in ("deducted", "released"):
+            continue
+        inventory.deduct_stock(
+            actor,
+            line.variant,
+            line.quantity,
+            reference=_reference(order),
+            from_reservation=line.stock_state == "reserved",
+        )
+        line.stock_state = "deducted"
+
+
+@register_side_effect("release_stock", _l("Release reserved stock"))
+def release_for_order(order: Order, actor, change=None) -> None:
+    for line in order.lines:
+        if _stocked(line) and line.stock_state == "reserved":
+            inventory.release_stock(actor, line.variant, line.quantity, reference=_reference(order))
+            line.stock_state = "released"
+
+
+def follow_line_change(
+    actor, order: Order, line: OrderLine, *, previous_quantity: Decimal, removed: bool = False
+) -> None:
+    """Keep a line's stock in step with its quantity once the order holds or took stock."""
+    if not _stocked(line):
+        return
+    if line.stock_state == "deducted":
+        raise BusinessRuleError(
+            _("This item has already been taken from stock; add a new line instead."),
+            field="quantity",
+        )
+    if line.stock_state == "none" and not removed and _order_holds_stock(order):
+        inventory.reserve_stock(actor, line.variant, line.quantity, reference=_reference(order))
+        line.stock_state = "reserved"
+        return
+    if line.stock_state != "reserved":
+        return
+    target = Decimal(0) if removed else line.quantity
+    delta = target - previous_quantity
+    if delta > 0:
+        inventory.reserve_stock(actor, line.variant, delta, reference=_reference(order))
+    elif delta < 0:
+        inventory.release_stock(actor, line.variant, -delta, reference=_reference(order))
+
+
+def _order_holds_stock(order: Order) -> bool:
+    """An order whose other lines are reserved holds stock: a new line joins them."""
+    return any(other.stock_state == "reserved" for other in order.lines)

@@ -1,0 +1,351 @@
+"""The workflow engine: load a company's flow, seed presets, and move an entity between
+statuses with `transition()` — validated, versioned, recorded, with side effects.
+
+An entity that follows a flow is a tenant model registered with `register_entity()`; it
+has `id`, `company_id`, `status` (a status code) and `version` (bumped by every
+transition). Concurrent transitions of the same entity are decided by one conditional
+UPDATE on (id, version, status): exactly one wins, the other gets `ConflictError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from bizkit.auth.models import Membership
+from bizkit.core import audit, events
+from bizkit.core.errors import BusinessRuleError
+from bizkit.core.permissions import role_can
+from bizkit.extensions import db
+from bizkit.workflow.models import StatusChange, WorkflowStatus, WorkflowTransition
+from bizkit.workflow.presets import STATUS_LABELS, preset_for
+
+
+class ConflictError(BusinessRuleError):
+    """Someone changed the entity since the user loaded it (HTTP 409)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, status=409)
+
+
+# -- registries ---------------------------------------------------------------------------
+
+ENTITY_MODELS: dict[str, type] = {}
+ENTITY_LABELS = {"order": _l("order"), "appointment": _l("appointment")}
+
+
+def register_entity(entity_type: str, model: type) -> None:
+    """Declare that `model` rows follow the `entity_type` flow (orders, appointments)."""
+    ENTITY_MODELS[entity_type] = model
+    model.WORKFLOW_ENTITY = entity_type
+
+
+@dataclass(frozen=True)
+class SideEffect:
+    label: object
+    run: Callable  # run(entity, actor, change: StatusChange) -> None, inside the transaction
+
+
+SIDE_EFFECTS: dict[str, SideEffect] = {}
+# Handlers other modules attach to the named hooks (invoicing, notifications).
+HOOKS: dict[str, list[Callable]] = {"create_invoice_draft": [], "notify_customer": []}
+
+
+def register_side_effect(name: str, label) -> Callable:
+    """Decorator: make `fn(entity, actor, change)` available to flows under `name`."""
+
+    def decorate(fn: Callable) -> Callable:
+        SIDE_EFFECTS[name] = SideEffect(label, fn)
+        return fn
+
+    return decorate
+
+
+def _run_hooks(name: str) -> Callable:
+    def run(entity, actor, change) -> None:
+        for handler in HOOKS[name]:
+            handler(entity, actor, change)
+
+    return run
+
+
+register_side_effect("create_invoice_draft", _l("Create an invoice draft"))(
+    _run_hooks("create_invoice_draft")
+)
+register_side_effect("notify_customer", _l("Notify the customer"))(_run_hooks("notify_customer"))
+
+
+# -- reading a flow -----------------------------------------------------------------------
+
+
+@dataclass
+class Flow:
+    """A company's statuses (board order) and transitions for one entity type."""
+
+    entity_type: str
+    statuses: list[WorkflowStatus]
+    transitions: list[WorkflowTransition]
+    by_code: dict[str, WorkflowStatus] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_code = {s.code: s for s in self.statuses}
+
+    def status(self, code: str | None) -> WorkflowStatus | None:
+        return self.by_code.get(code) if code else None
+
+    def label(self, code: str | None) -> str:
+        status = self.status(code)
+        return status_label(status) if status else (code or "")
+
+    @property
+    def initial(self) -> WorkflowStatus | None:
+        return next((s for s in self.statuses if s.is_initial), None)
+
+    @property
+    def open_statuses(self) -> list[WorkflowStatus]:
+        return [s for s in self.statuses if not s.is_terminal]
+
+    def move(self, from_code: str, to_code: str) -> WorkflowTransition | None:
+        return next(
+            (t for t in self.transitions if t.from_code == from_code and t.to_code == to_code),
+            None,
+        )
+
+    def moves_from(self, code: str, role: str | None) -> list[WorkflowTransition]:
+        """The transitions out of `code` that `role` may make (role None: the system)."""
+        if self.status(code) is None or self.status(code).is_terminal:
+            return []
+        return [t for t in self.transitions if t.from_code == code and _allowed(t, role)]
+
+
+def status_label(status: WorkflowStatus) -> str:
+    """The company's own label, else the translated label of a preset code."""
+    if status.label:
+        return status.label
+    preset = STATUS_LABELS.get(status.code)
+    return str(preset) if preset is not None else status.code.replace("_", " ").capitalize()
+
+
+def load_flow(entity_type: str) -> Flow:
+    """The current company's flow for `entity_type` (two indexed queries)."""
+    statuses = db.session.execute(
+        select(WorkflowStatus)
+        .where(WorkflowStatus.entity_type == entity_type)
+        .order_by(WorkflowStatus.position, WorkflowStatus.id)
+    ).scalars()
+    transitions = db.session.execute(
+        select(WorkflowTransition)
+        .where(WorkflowTransition.entity_type == entity_type)
+        .order_by(WorkflowTransition.position, WorkflowTransition.id)
+    ).scalars()
+    return Flow(entity_type, list(statuses), list(transitions))
+
+
+def load_status(entity_type: str, code: str) -> WorkflowStatus | None:
+    """One status of the current company's flow, by code."""
+    return db.session.execute(
+        select(WorkflowStatus).where(
+            WorkflowStatus.entity_type == entity_type, WorkflowStatus.code == code
+        )
+    ).scalar()
+
+
+def initial_status(entity_type: str) -> str:
+    """The code new entities start in; refuses clearly when the company has no flow."""
+    code = db.session.execute(
+        select(WorkflowStatus.code).where(
+            WorkflowStatus.entity_type == entity_type, WorkflowStatus.is_initial.is_(True)
+        )
+    ).scalar()
+    if code is None:
+        raise BusinessRuleError(
+            _("This company has no starting status for this. Set one up in Settings → Workflows.")
+        )
+    return code
+
+
+def role_of(actor) -> str | None:
+    """The actor's role in the current company (None for the system or a non-member)."""
+    if actor is None:
+        return None
+    return db.session.execute(
+        select(Membership.role).where(Membership.user_id == actor.id, Membership.active.is_(True))
+    ).scalar()
+
+
+def _allowed(move: WorkflowTransition, role: str | None) -> bool:
+    if role is None:  # the system (jobs, demo data, API acting as the company)
+        return True
+    if not role_can(role, "orders.transition"):
+        return False
+    return not move.roles or role in move.roles
+
+
+# -- seeding ------------------------------------------------------------------------------
+
+
+def seed_flows(company) -> None:
+    """Give a new company the preset flows of its business type (COMPANY_SEEDS hook)."""
+    for entity_type in ("order", "appointment"):
+        preset = preset_for(company.business_type, entity_type)
+        if preset is None:
+            continue
+        for position, status in enumerate(preset.statuses):
+            db.session.add(
+                WorkflowStatus(
+                    company_id=company.id,
+                    entity_type=entity_type,
+                    code=status.code,
+                    color=status.color,
+                    is_initial=status.initial,
+                    is_terminal=status.terminal,
+                    position=position,
+                )
+            )
+        db.session.flush()
+        for position, move in enumerate(preset.transitions):
+            db.session.add(
+                WorkflowTransition(
+                    company_id=company.id,
+                    entity_type=entity_type,
+                    from_code=move.from_code,
+                    to_code=move.to_code,
+                    roles=list(move.roles),
+                    side_effects=list(move.side_effects),
+                    position=position,
+                )
+            )
+        db.session.flush()
+
+
+# -- moving -------------------------------------------------------------------------------
+
+
+def transition(
+    entity,
+    to_code: str,
+    actor,
+    note: str | None = None,
+    *,
+    expected_version: int | None = None,
+    flow: Flow | None = None,
+) -> StatusChange:
+    """Move `entity` to `to_code`: validate, bump the version, record, run side effects,
+    audit and publish an event — all in the caller's transaction. Refuses with a
+    translated `BusinessRuleError` (422) or `ConflictError` (409) and changes nothing."""
+    entity_type = entity.WORKFLOW_ENTITY
+    flow = flow or load_flow(entity_type)
+    from_code = entity.status
+    target = flow.status(to_code)
+    if target is None:
+        raise BusinessRuleError(_("There is no status “%(status)s”.", status=to_code))
+    current = flow.status(from_code)
+    if current is not None and current.is_terminal:
+        raise BusinessRuleError(
+            _(
+                "This is already “%(status)s”, a final status; it cannot change any more.",
+                status=flow.label(from_code),
+            )
+        )
+    move = flow.move(from_code, to_code)
+    if move is None:
+        raise BusinessRuleError(
+            _(
+                "“%(from)s” cannot go to “%(to)s”.",
+                **{"from": flow.label(from_code), "to": flow.label(to_code)},
+            )
+        )
+    if not _allowed(move, role_of(actor)):
+        raise BusinessRuleError(
+            _(
+                "Your role may not move this from “%(from)s” to “%(to)s”.",
+                **{"from": flow.label(from_code), "to": flow.label(to_code)},
+            ),
+            status=403,
+        )
+    note = (note or "").strip()[:2000] or None
+    version = entity.version if expected_version is None else expected_version
+    model = type(entity)
+    new_version = db.session.execute(
+        update(model)
+        .where(model.id == entity.id, model.version == version, model.status == from_code)
+        .values(status=to_code, version=model.version + 1, updated_at=func.now())
+        .returning(model.version),
+        execution_options={"synchronize_session": False},
+    ).scalar()
+    if new_version is None:
+        raise ConflictError(
+            _(
+                "Someone else changed this %(entity)s a moment ago. Reload to see its "
+                "current status, then try again.",
+                entity=ENTITY_LABELS.get(entity_type, entity_type),
+            )
+        )
+    set_committed_value(entity, "status", to_code)
+    set_committed_value(entity, "version", new_version)
+    change = StatusChange(
+        company_id=entity.company_id,
+        entity_type=entity_type,
+        entity_id=entity.id,
+        from_code=from_code,
+        to_code=to_code,
+        actor_id=getattr(actor, "id", None),
+        note=note,
+    )
+    db.session.add(change)
+    db.session.flush()
+    for name in move.side_effects:
+        effect = SIDE_EFFECTS.get(name)
+        if effect is not None:
+            effect.run(entity, actor, change)
+    audit.record(
+        actor,
+        f"{entity_type}.transition",
+        entity,
+        {"status": [from_code, to_code], **({"note": [None, note]} if note else {})},
+    )
+    events.publish_after_commit(
+        entity.company_id,
+        f"{entity_type}s",
+        {
+            "event": f"{entity_type}.status_changed",
+            "id": entity.id,
+            "from": from_code,
+            "to": to_code,
+            "version": new_version,
+        },
+    )
+    return change
+
+
+def record_creation(entity, actor) -> StatusChange:
+    """The first history line of a new entity (created in its initial status)."""
+    change = StatusChange(
+        company_id=entity.company_id,
+        entity_type=entity.WORKFLOW_ENTITY,
+        entity_id=entity.id,
+        from_code=None,
+        to_code=entity.status,
+        actor_id=getattr(actor, "id", None),
+    )
+    db.session.add(change)
+    return change
+
+
+def history(entity) -> list[StatusChange]:
+    """The entity's status changes, oldest first."""
+    return list(
+        db.session.execute(
+            select(StatusChange)
+            .where(
+                StatusChange.entity_type == entity.WORKFLOW_ENTITY,
+                StatusChange.entity_id == entity.id,
+            )
+            .order_by(StatusChange.id)
+        ).scalars()
+    )
