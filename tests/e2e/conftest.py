@@ -58,8 +58,10 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": _chromium(), "args": CHROMIUM_ARGS}
 
 
-def separate_redis_db(url: str, db: int = 14) -> str:
-    """The same Redis server, another database: the unit tests flush theirs before each test."""
+def separate_redis_db(url: str, db: int | None = None) -> str:
+    """The same Redis server, another database: the unit tests flush theirs before each test.
+    TEST_E2E_REDIS_DB picks it (default 14) when several checkouts test on one machine."""
+    db = int(os.environ.get("TEST_E2E_REDIS_DB", "14")) if db is None else db
     parts = urlsplit(url)
     if parts.scheme == "unix":
         return f"unix://{parts.path}?db={db}"
