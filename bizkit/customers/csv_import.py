@@ -232,14 +232,23 @@ def start(job: CustomerImport) -> bool:
 
 
 def run(actor, company: Company, job: CustomerImport, on_progress=None) -> CustomerImport:
-    """Import every row, committing progress each BATCH rows so the page can show it."""
+    """Import every row, committing progress each BATCH rows so the page can show it.
+
+    The rows of a batch and the progress counters commit together, so a run that was
+    interrupted (worker killed, job retried) resumes after the last committed row: rows
+    that match nobody (no e-mail, no VAT id) are never created twice.
+    """
     _header, rows = load_file(job)
+    resuming = job.status in ("running", "failed") and job.processed_rows > 0
     job.status = "running"
     job.total_rows = len(rows)
-    job.processed_rows = job.created_count = job.updated_count = job.failed_count = 0
-    errors: list[dict[str, Any]] = []
+    if not resuming:
+        job.processed_rows = job.created_count = job.updated_count = job.failed_count = 0
+    errors: list[dict[str, Any]] = list(job.errors or []) if resuming else []
     db.session.commit()
     for number, row in enumerate(rows, start=2):
+        if number - 2 < job.processed_rows:
+            continue
         try:
             with db.session.begin_nested():
                 outcome = import_row(actor, company, job.mapping, row)

@@ -14,7 +14,7 @@ from bizkit.extensions import db
 
 
 def run_customer_import(company_id: int, import_id: int) -> dict:
-    """Run a CSV import; a retried job starts the file again (rows match, so no duplicates)."""
+    """Run a CSV import; a retried job resumes after the last committed batch."""
     with company_scope(company_id):
         company = db.session.execute(select(Company).where(Company.id == company_id)).scalar_one()
         job = db.session.execute(

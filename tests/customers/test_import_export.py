@@ -188,3 +188,45 @@ def test_export_defuses_spreadsheet_formulas_but_keeps_phone_numbers(auth, make_
     assert "'-2+3+cmd|' /C calc'!A0" in names
     phones = [row[header.index("phone")] for row in body if row[header.index("phone")]]
     assert phones == ["+420777123456"]
+
+
+def test_an_interrupted_import_resumes_without_duplicating_unmatched_rows(app, auth, company):
+    """Rows without e-mail or VAT id match nobody: a retry must not create them again."""
+    from bizkit.customers import csv_import
+    from bizkit.customers.models import CustomerImport
+
+    rows = "".join(f"Walk-in guest {n};Praha\n" for n in range(450))
+    job_id = import_id_of(upload(auth, ("Name;City\n" + rows).encode()))
+
+    class WorkerKilled(Exception):
+        pass
+
+    def die_after_first_batch(job):
+        raise WorkerKilled
+
+    with company_ctx(app, company.id):
+        job = db.session.get(CustomerImport, job_id)
+        job.mapping = {"0": "name", "1": "billing_city"}
+        job.status = "queued"
+    try:
+        with company_ctx(app, company.id):
+            job = db.session.get(CustomerImport, job_id)
+            company_row = db.session.get(_company_model(), company.id)
+            csv_import.run(None, company_row, job, on_progress=die_after_first_batch)
+    except WorkerKilled:
+        pass
+    with company_ctx(app, company.id):
+        assert db.session.execute(select(func.count()).select_from(Customer)).scalar() == 200
+    with app.app_context():
+        result = tasks.run_customer_import(company.id, job_id)
+    assert result == {"created": 450, "updated": 0, "failed": 0}
+    with company_ctx(app, company.id):
+        assert db.session.execute(select(func.count()).select_from(Customer)).scalar() == 450
+        job = db.session.get(CustomerImport, job_id)
+        assert (job.status, job.processed_rows, job.total_rows) == ("done", 450, 450)
+
+
+def _company_model():
+    from bizkit.core.models import Company
+
+    return Company
