@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -28,8 +30,9 @@ def register_current_tenant(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         """The user and their active memberships in one query (every request runs this)."""
+        uid_text, _sep, fingerprint = user_id.partition(":")
         try:
-            uid = int(user_id)
+            uid = int(uid_text)
         except ValueError:
             return None
         rows = db.session.execute(
@@ -41,8 +44,11 @@ def register_current_tenant(app: Flask) -> None:
         ).all()
         if not rows:
             return None
+        user = rows[0][0]
+        if not user.active or not hmac.compare_digest(fingerprint, user.session_fingerprint):
+            return None  # deactivated, or the password changed since this session began
         g.loaded_memberships = [membership for _user, membership in rows if membership]
-        return rows[0][0]
+        return user
 
     @app.before_request
     def load_company() -> None:

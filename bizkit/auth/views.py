@@ -123,6 +123,7 @@ def change_password():
         except BusinessRuleError as error:
             attach_to_form(form, error)
         else:
+            login_user(current_user._get_current_object())  # this session stays; others end
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("dashboard.index"))
     status = 422 if request.method == "POST" else 200

@@ -1,0 +1,34 @@
+"""A password change ends the user's other sessions; a deactivated user is signed out."""
+
+from bizkit.auth.models import User
+from bizkit.extensions import db
+from tests.conftest import BrowserlikeClient, company_ctx
+
+
+def test_changing_the_password_signs_out_every_other_session(app, owner, client):
+    laptop, phone = client, BrowserlikeClient(app, app.test_client())
+    laptop.login(owner)
+    phone.login(owner)
+    assert phone.get("/dashboard").status_code == 200
+
+    response = laptop.post(
+        "/account/password",
+        {
+            "current_password": owner.password,
+            "new_password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        },
+    )
+    assert response.status_code == 302
+
+    assert laptop.get("/dashboard").status_code == 200  # the session that changed it stays
+    lost = phone.get("/dashboard")
+    assert lost.status_code == 302 and "/login" in lost.headers["Location"]
+
+
+def test_a_deactivated_user_is_signed_out_on_the_next_request(app, company, auth, owner):
+    assert auth.get("/dashboard").status_code == 200
+    with company_ctx(app, company.id):
+        db.session.get(User, owner.id).active = False
+    response = auth.get("/dashboard")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
