@@ -14,6 +14,7 @@ from bizkit.core.tenancy import company_scope
 from bizkit.customers.demo import seed_demo as seed_customers
 from bizkit.extensions import db
 from bizkit.inventory.demo import seed_demo as seed_inventory
+from bizkit.orders.demo import seed_demo as seed_orders
 from bizkit.settings.operations import create_company
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published demo logins)
@@ -90,6 +91,7 @@ def load_demo() -> str:
         with company_scope(company.id):
             seed_customers(company)
             seed_inventory(company, company.business_type)
+            seed_orders(company)
     db.session.flush()
     users = db.session.execute(select(User).order_by(User.id)).scalars().all()
     return f"Demo ready: {len(companies)} companies, {len(users)} users (password {DEMO_PASSWORD})."

@@ -67,9 +67,9 @@ def _clean_details(values: dict) -> dict:
 
 
 def refresh_search_text(order: Order) -> None:
-    """The folded text the order list searches: number, customer, table, bike."""
+    """The folded text the order list searches: customer, table, bike. The number is left
+    out: the list matches a number exactly, and "12" should not find orders 112 and 120."""
     parts = [
-        str(order.number),
         order.customer.name if order.customer is not None else None,
         order.table_label,
         order.bike_make,

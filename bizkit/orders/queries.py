@@ -1,0 +1,116 @@
+"""Read side of orders: the filtered, keyset-paginated order list, the catalog picker for a
+new line, and the customer picker of a new order.
+
+The list pages newest first by id, which is creation order, so every filter walks one of
+the indexes (company_id, id), (company_id, status, id) or (company_id, created_at, id).
+Search is accent- and case-insensitive over `Order.search_text` (trigram index) plus the
+exact order number; customers come in the same query as the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from bizkit.core.pagination import Page, keyset_page
+from bizkit.customers import operations as customer_ops
+from bizkit.extensions import db
+from bizkit.inventory.models import Product, Variant
+from bizkit.orders.models import CHANNELS, Order
+
+PAGE_SIZE = 25
+PICKER_SIZE = 10
+_NUMBER = re.compile(r"^#?(\d{1,9})$")
+
+
+@dataclass
+class OrderFilters:
+    q: str = ""
+    status: str = ""
+    channel: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _like(term: str):
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.concat("%", func.bizkit_fold(escaped), "%")
+
+
+def _search_condition(q: str):
+    """Every word in the folded search text; a number also finds the order with that number."""
+    terms = [term for term in q.split() if term][:6]
+    if not terms:
+        return None
+    text_match = and_(*(Order.search_text.like(_like(term)) for term in terms))
+    number = _NUMBER.match(q.strip())
+    if number:
+        return or_(Order.number == int(number.group(1)), text_match)
+    return text_match
+
+
+def local_day_start(day: dt.date, zone: str) -> dt.datetime:
+    """Midnight of `day` in the company's zone, as an aware datetime (compared in UTC)."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(zone))
+
+
+def filtered_statement(filters: OrderFilters, zone: str):
+    stmt = select(Order).options(joinedload(Order.customer))
+    search = _search_condition(filters.q)
+    if search is not None:
+        stmt = stmt.where(search)
+    if filters.status:
+        stmt = stmt.where(Order.status == filters.status)
+    if filters.channel in CHANNELS:
+        stmt = stmt.where(Order.channel == filters.channel)
+    if filters.date_from:
+        stmt = stmt.where(Order.created_at >= local_day_start(filters.date_from, zone))
+    if filters.date_to:
+        end = local_day_start(filters.date_to + dt.timedelta(days=1), zone)
+        stmt = stmt.where(Order.created_at < end)
+    return stmt
+
+
+def list_orders(
+    filters: OrderFilters, zone: str, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page:
+    """A page of orders matching `filters`, newest first (a stable keyset on id)."""
+    return keyset_page(
+        filtered_statement(filters, zone),
+        [Order.id],
+        cursor,
+        limit,
+        descending=True,
+        key=lambda order: [order.id],
+        parse=lambda values: [int(values[0])],
+    )
+
+
+def sellable_variants(q: str, limit: int = PICKER_SIZE) -> list[Variant]:
+    """Active variants of active products matching `q`, for the add-a-line picker."""
+    terms = [term for term in (q or "").split() if term][:6]
+    if not terms:
+        return []
+    stmt = (
+        select(Variant)
+        .join(Variant.product)
+        .options(contains_eager(Variant.product))
+        .where(Variant.active.is_(True), Product.active.is_(True))
+        .where(*(Variant.search_text.like(_like(term)) for term in terms))
+        .order_by(Product.name, Variant.name, Variant.id)
+        .limit(limit)
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
+def customer_choices(q: str, limit: int = PICKER_SIZE) -> list:
+    """Customers whose name (or contact data) matches `q`, for the new-order picker."""
+    if not (q or "").strip():
+        return []
+    page = customer_ops.search_customers(customer_ops.CustomerFilter(query=q[:200]), limit=limit)
+    return page.rows

@@ -1,0 +1,273 @@
+"""Order pages: the list with active search, a new order, the detail page with its details
+form, status buttons and history. The lines of an order are edited in `views_lines`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from flask import Response, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from bizkit.core.errors import BusinessRuleError, attach_to_form
+from bizkit.core.htmx import is_htmx, render
+from bizkit.core.pagination import next_page_url, requested_page_size
+from bizkit.core.permissions import can, requires
+from bizkit.core.tenancy import get_or_404
+from bizkit.customers.models import Customer
+from bizkit.extensions import db
+from bizkit.orders import bp, queries
+from bizkit.orders import operations as ops
+from bizkit.orders.forms import NewOrderForm, OrderDetailsForm
+from bizkit.orders.models import CHANNELS, Order
+from bizkit.workflow import operations as workflow
+
+PAYMENT_STATE_LABELS = {
+    "paid": _l("Paid"),
+    "partially_paid": _l("Partially paid"),
+    "unpaid": _l("Unpaid"),
+}
+
+
+def status_css_url(flow: workflow.Flow) -> str:
+    """The status colour sheet, versioned by the colours so a recolour is seen at once."""
+    colours = "".join(f"{s.code}{s.color};" for s in flow.statuses)
+    return url_for("orders.status_styles", v=hashlib.sha256(colours.encode()).hexdigest()[:12])
+
+
+@bp.route("/statuses.css")
+@requires("orders.view")
+def status_styles():
+    """Each status's colour as a CSS rule: the CSP forbids inline styles, and the colours
+    are data a company may change, so they cannot be classes in the static sheet."""
+    flow = workflow.load_flow("order")
+    css = "\n".join(
+        f'[data-status="{s.code}"] {{ --status-color: {s.color}; }}' for s in flow.statuses
+    )
+    return Response(
+        css + "\n",
+        mimetype="text/css",
+        headers={"Cache-Control": "private, max-age=31536000, immutable"},
+    )
+
+
+def _date_arg(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, "")[:10])
+    except ValueError:
+        return None
+
+
+def _filters(flow: workflow.Flow) -> queries.OrderFilters:
+    """The list filters from the query string; anything invalid is ignored."""
+    status = request.args.get("status", "")
+    channel = request.args.get("channel", "")
+    return queries.OrderFilters(
+        q=request.args.get("q", "")[:100],
+        status=status if flow.status(status) else "",
+        channel=channel if channel in CHANNELS else "",
+        date_from=_date_arg("from"),
+        date_to=_date_arg("to"),
+    )
+
+
+def plain(value) -> str:
+    """A Decimal as an input shows it: 2.500 → "2.5", 10.00 → "10"."""
+    return format(value.normalize(), "f")
+
+
+def _labels(flow: workflow.Flow | None = None) -> dict:
+    context = {
+        "channel_labels": ops.CHANNEL_LABELS,
+        "payment_labels": PAYMENT_STATE_LABELS,
+        "plain": plain,
+    }
+    if flow is not None:
+        context["status_css"] = status_css_url(flow)
+    return context
+
+
+@bp.route("/")
+@requires("orders.view")
+def index():
+    flow = workflow.load_flow("order")
+    filters = _filters(flow)
+    cursor = request.args.get("cursor")
+    page = queries.list_orders(
+        filters, g.company.timezone, cursor, requested_page_size(queries.PAGE_SIZE)
+    )
+    return render(
+        "orders/index.html",
+        "orders/_rows.html" if cursor else "orders/_results.html",
+        page=page,
+        filters=filters,
+        flow=flow,
+        channels=CHANNELS,
+        next_url=next_page_url("orders.index", page.next_cursor),
+        **_labels(flow),
+    )
+
+
+# -- a new order ---------------------------------------------------------------------------
+
+
+def _customer(value) -> Customer | None:
+    """The picked customer of this company (None for a walk-in or an unknown id)."""
+    value = (value or "").strip()
+    if not value.isdigit():
+        return None
+    return db.session.execute(
+        select(Customer).where(Customer.id == int(value), Customer.erased_at.is_(None))
+    ).scalar()
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("orders.create")
+def new():
+    form = NewOrderForm(business_type=g.company.business_type)
+    customer_id = request.values.get("customer_id", "")
+    selected = _customer(customer_id)
+    if request.method == "GET":
+        form.customer_q.data = request.args.get("customer_q", "")[:200]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            if customer_id.strip() and selected is None:
+                raise BusinessRuleError(
+                    _("Pick a customer from the list, or a walk-in."), field="customer_q"
+                )
+            order = ops.create_order(current_user, customer=selected, **form.values())
+        except BusinessRuleError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+            status = error.status
+        else:
+            flash(_("Order %(number)s created.", number=order.number), "success")
+            return redirect(url_for("orders.detail", order_id=order.id))
+    elif request.method == "POST":
+        status = 422
+    return render(
+        "orders/new.html",
+        form=form,
+        selected=selected,
+        customers=queries.customer_choices(form.customer_q.data or ""),
+        status=status,
+    )
+
+
+@bp.route("/new/customers")
+@requires("orders.create")
+def customer_options():
+    """The customer picker's choices for what was typed (htmx); without htmx, the form."""
+    q = request.args.get("customer_q", "")[:200]
+    if not is_htmx():
+        return redirect(url_for("orders.new", customer_q=q))
+    return render(
+        "orders/_customer_options.html",
+        customers=queries.customer_choices(q),
+        selected=_customer(request.args.get("customer_id")),
+    )
+
+
+# -- the detail page -----------------------------------------------------------------------
+
+
+def details_form(order: Order) -> OrderDetailsForm:
+    return OrderDetailsForm(formdata=None, obj=order, business_type=g.company.business_type)
+
+
+def detail_context(order: Order, **extra) -> dict:
+    """Everything the detail page and its fragments show, in a fixed number of queries."""
+    flow = extra.pop("flow", None) or workflow.load_flow("order")
+    status = flow.status(order.status)
+    closed = bool(status and status.is_terminal)
+    context = {
+        "order": order,
+        "flow": flow,
+        "closed": closed,
+        "moves": flow.moves_from(order.status, g.membership.role),
+        "totals": ops.totals_of(order),
+        "history": workflow.history(order),
+        "details_form": details_form(order),
+        "may_edit": can("orders.edit") and not closed,
+        "may_override": can("orders.price_override"),
+        "line_errors": {},
+        "line_values": {},
+        "variants": [],
+        "catalog_q": "",
+        "transition_error": None,
+        **_labels(flow),
+    }
+    context.update(extra)
+    return context
+
+
+@bp.route("/<int:order_id>")
+@requires("orders.view")
+def detail(order_id: int):
+    order = get_or_404(Order, order_id)
+    q = request.args.get("q", "")[:100]
+    variants = queries.sellable_variants(q) if q and can("orders.edit") else []
+    return render("orders/detail.html", **detail_context(order, variants=variants, catalog_q=q))
+
+
+@bp.route("/<int:order_id>/details", methods=["POST"])
+@requires("orders.edit")
+def update_details(order_id: int):
+    order = get_or_404(Order, order_id)
+    form = OrderDetailsForm(business_type=g.company.business_type)
+    status = 200
+    if not form.validate_on_submit():
+        status = 422
+    else:
+        try:
+            ops.update_details(current_user, order, form.values())
+        except BusinessRuleError as error:
+            db.session.rollback()
+            attach_to_form(form, error)
+            status = error.status
+        else:
+            if not is_htmx():
+                flash(_("Order saved."), "success")
+                return redirect(url_for("orders.detail", order_id=order.id), 303)
+            return render(
+                "orders/_details_saved.html", **detail_context(order, details_saved=True, oob=True)
+            )
+    return render(
+        "orders/detail.html",
+        "orders/_details.html",
+        status=status,
+        **detail_context(order, details_form=form),
+    )
+
+
+@bp.route("/<int:order_id>/transition", methods=["POST"])
+@requires("orders.transition")
+def transition(order_id: int):
+    """Move the order to the status of the button pressed, if nobody moved it meanwhile."""
+    order = get_or_404(Order, order_id)
+    version = request.form.get("version", "")
+    try:
+        if not version.isdigit():
+            raise BusinessRuleError(_("Reload the page and try again."))
+        workflow.transition(
+            order,
+            request.form.get("to", "")[:40],
+            current_user,
+            request.form.get("note"),
+            expected_version=int(version),
+        )
+    except BusinessRuleError as error:
+        db.session.rollback()  # a side effect may have run before the refusal
+        return render(
+            "orders/detail.html",
+            "orders/_status.html",
+            status=error.status,
+            **detail_context(order, transition_error=error.message),
+        )
+    if not is_htmx():
+        return redirect(url_for("orders.detail", order_id=order.id), 303)
+    return render("orders/_transitioned.html", **detail_context(order, oob=True))

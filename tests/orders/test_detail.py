@@ -1,0 +1,183 @@
+"""The order detail: lines edited in place with the totals in every answer, refusals next
+to the field that write nothing, price overrides by role, closed orders read-only."""
+
+from decimal import Decimal
+
+from tests.conftest import company_ctx, text_of
+from tests.orders.conftest import load_order
+
+HTMX = {"HX-Request": "true"}
+
+
+def _state(app, company, order_id):
+    with company_ctx(app, company.id):
+        order = load_order(order_id)
+        return order.total, [
+            (line.description, line.quantity, line.unit_price) for line in order.lines
+        ]
+
+
+def test_add_a_catalog_line_and_a_free_line(app, auth, company, make_item, make_order):
+    make_item(company, "Tiramisù", price="5.50")
+    make_item(company, "Old menu", sku="OLD", price="1.00", active=False)
+    order_id = make_order(company)
+    picker = auth.get(f"/orders/{order_id}/catalog?q=tiramisu", headers=HTMX)
+    assert "Tiramisù" in text_of(picker) and "€5.50" in text_of(picker)
+    assert "Old menu" not in text_of(auth.get(f"/orders/{order_id}/catalog?q=menu", headers=HTMX))
+    variant_id = int(picker.text.split('name="variant_id" value="')[1].split('"')[0])
+
+    added = auth.post(
+        f"/orders/{order_id}/lines", {"variant_id": str(variant_id), "quantity": "2"}, headers=HTMX
+    )
+    assert added.status_code == 200
+    html = added.get_data(as_text=True)
+    assert "<html" not in html and 'id="order-lines"' in html
+    assert 'data-total="total">€11.00<' in html
+    free = auth.post(
+        f"/orders/{order_id}/lines",
+        {"description": "Corkage", "unit_price": "4", "quantity": "1"},
+        headers=HTMX,
+    )
+    assert 'data-total="total">€15.00<' in free.get_data(as_text=True)
+    assert _state(app, company, order_id) == (
+        Decimal("15.00"),
+        [
+            ("Tiramisù", Decimal("2.000"), Decimal("5.50")),
+            ("Corkage", Decimal("1.000"), Decimal("4.00")),
+        ],
+    )
+
+
+def test_changing_a_quantity_answers_with_the_new_totals(app, auth, company, make_item, make_order):
+    pizza = make_item(company, "Pizza", price="9.90")
+    order_id = make_order(company, (pizza, "1"))
+    line_id = _line_ids(app, company, order_id)[0]
+    response = auth.post(
+        f"/orders/{order_id}/lines/{line_id}",
+        {"quantity": "3", "discount_percent": "10"},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'data-total="lines">€26.73<' in html and 'data-total="total">€26.73<' in html
+    assert 'data-total="balance">€26.73<' in html and 'value="3"' in html
+    assert _state(app, company, order_id)[0] == Decimal("26.73")
+
+
+def test_an_invalid_quantity_is_shown_next_to_the_field_and_writes_nothing(
+    app, auth, company, make_item, make_order
+):
+    pizza = make_item(company, "Pizza", price="9.90")
+    order_id = make_order(company, (pizza, "2"))
+    line_id = _line_ids(app, company, order_id)[0]
+    before = _state(app, company, order_id)
+    for bad, message in (("0", "Enter a quantity above zero."), ("abc", "Enter a number.")):
+        response = auth.post(
+            f"/orders/{order_id}/lines/{line_id}",
+            {"quantity": bad, "discount_percent": "50"},
+            headers=HTMX,
+        )
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert f'id="{line_id}-quantity-error" role="alert">{message}</p>' in html
+        assert f'value="{bad}"' in html  # what the user typed stays in the input
+        assert 'data-total="total">€19.80<' in html
+    assert _state(app, company, order_id) == before
+    missing = auth.post(
+        f"/orders/{order_id}/lines", {"description": "", "unit_price": "1"}, headers=HTMX
+    )
+    assert missing.status_code == 422
+    assert 'id="free-description-error" role="alert">Describe the item.</p>' in missing.text
+    assert _state(app, company, order_id) == before
+
+
+def test_price_override_refused_for_staff_allowed_for_owner(
+    app, client, company, make_user, make_item, make_order
+):
+    pizza = make_item(company, "Pizza", price="9.90")
+    order_id = make_order(company, (pizza, "1"))
+    line_id = _line_ids(app, company, order_id)[0]
+    client.login(make_user(company, "staff"))
+    page = client.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert 'name="quantity"' in page and 'name="unit_price" form=' not in page
+    refused = client.post(
+        f"/orders/{order_id}/lines/{line_id}", {"unit_price": "5.00"}, headers=HTMX
+    )
+    assert refused.status_code == 403
+    assert "Your role may not change catalog prices." in text_of(refused)
+    assert _state(app, company, order_id)[0] == Decimal("9.90")
+
+    client.login(make_user(company, "owner"))
+    assert 'name="unit_price" form=' in client.get(f"/orders/{order_id}").get_data(as_text=True)
+    allowed = client.post(
+        f"/orders/{order_id}/lines/{line_id}", {"unit_price": "5.00"}, headers=HTMX
+    )
+    assert allowed.status_code == 200 and 'data-total="total">€5.00<' in allowed.text
+    assert _state(app, company, order_id)[0] == Decimal("5.00")
+
+
+def test_remove_a_line(app, auth, company, make_order):
+    order_id = make_order(company, ("Corkage", "1", "4.00"), ("Bread", "2", "1.50"))
+    first = _line_ids(app, company, order_id)[0]
+    response = auth.post(f"/orders/{order_id}/lines/{first}/delete", headers=HTMX)
+    assert response.status_code == 200 and 'data-total="total">€3.00<' in response.text
+    assert _state(app, company, order_id)[1] == [("Bread", Decimal("2.000"), Decimal("1.50"))]
+
+
+def test_without_htmx_a_line_change_redirects_to_the_page(app, auth, company, make_order):
+    order_id = make_order(company, ("Corkage", "1", "4.00"))
+    line_id = _line_ids(app, company, order_id)[0]
+    response = auth.post(f"/orders/{order_id}/lines/{line_id}", {"quantity": "2"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/orders/{order_id}")
+    refused = auth.post(f"/orders/{order_id}/lines/{line_id}", {"quantity": "-1"})
+    assert refused.status_code == 422 and "<html" in refused.text
+    assert "Enter a number that is not negative." in text_of(refused)
+
+
+def test_details_and_notes_are_saved(app, auth, company, make_order):
+    order_id = make_order(company)
+    response = auth.post(
+        f"/orders/{order_id}/details",
+        {"channel": "web", "table_label": "5", "notes": "No onions"},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Saved." in html and 'id="order-header" hx-swap-oob="true"' in html and "Table 5" in html
+    with company_ctx(app, company.id):
+        order = load_order(order_id)
+        assert (order.channel, order.table_label, order.notes) == ("web", "5", "No onions")
+    bad = auth.post(f"/orders/{order_id}/details", {"channel": "fax"}, headers=HTMX)
+    assert bad.status_code == 422 and "Choose a channel." in text_of(bad)
+
+
+def test_a_closed_order_shows_read_only_lines_and_refuses_changes(
+    app, auth, company, owner, make_order
+):
+    order_id = make_order(company, ("Corkage", "1", "4.00"))
+    line_id = _line_ids(app, company, order_id)[0]
+    assert (
+        auth.post(f"/orders/{order_id}/transition", {"to": "CANCELLED", "version": "1"}).status_code
+        == 303
+    )
+    page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert 'name="quantity"' not in page and "Add a free-text line" not in page
+    assert "This order is closed; its lines cannot change any more." in page
+    refused = auth.post(f"/orders/{order_id}/lines/{line_id}", {"quantity": "5"}, headers=HTMX)
+    assert refused.status_code == 422
+    assert "This order is closed; it cannot be changed any more." in text_of(refused)
+    assert _state(app, company, order_id)[1] == [("Corkage", Decimal("1.000"), Decimal("4.00"))]
+
+
+def test_detail_query_count_does_not_grow_with_the_lines(app, auth, company, make_order):
+    from tests.orders.test_pages import count_queries
+
+    few = make_order(company, ("A", "1", "1.00"))
+    many = make_order(company, *[(f"Item {n}", "1", "1.00") for n in range(30)])
+    assert count_queries(app, auth, f"/orders/{few}") == count_queries(app, auth, f"/orders/{many}")
+
+
+def _line_ids(app, company, order_id) -> list[int]:
+    with company_ctx(app, company.id):
+        return [line.id for line in load_order(order_id).lines]
