@@ -310,7 +310,20 @@ def update_customer(
         changes.pop("updated_at", None)
         if changes:
             audit.record(actor, "customer.update", customer, changes)
+    if "name" in changes:
+        _renamed(customer)
     return customer
+
+
+# Modules that copy a customer's name (orders' search text) refresh it from here, when the
+# name changes and when the customer is erased: called with the flushed customer.
+RENAME_HOOKS: list = []
+
+
+def _renamed(customer: Customer) -> None:
+    db.session.flush()
+    for hook in RENAME_HOOKS:
+        hook(customer)
 
 
 def add_note(actor, customer: Customer, text: str) -> Customer:
@@ -552,5 +565,5 @@ def erase_customer(actor, customer: Customer) -> Customer:
         entry.changes = {key: ["—", "—"] for key in entry.changes}
         entry.entity_label = customer.name
     audit.record(actor, "customer.erase", customer, {"erased": [None, True]}, label=customer.name)
-    db.session.flush()
+    _renamed(customer)
     return customer

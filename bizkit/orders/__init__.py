@@ -5,12 +5,15 @@ from flask import Blueprint
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
 # Imported for what they register: the stock side effects, the pages, the timeline source.
-from bizkit.customers.operations import TIMELINE_SOURCES  # noqa: E402
+from bizkit.customers.operations import RENAME_HOOKS, TIMELINE_SOURCES  # noqa: E402
 from bizkit.orders import stock, views, views_lines  # noqa: E402,F401
 from bizkit.orders.models import Order  # noqa: E402
+from bizkit.orders.operations import refresh_customer_orders  # noqa: E402
 from bizkit.orders.timeline import customer_orders  # noqa: E402
 from bizkit.workflow.operations import register_entity  # noqa: E402
 
 register_entity("order", Order)
 if customer_orders not in TIMELINE_SOURCES:
     TIMELINE_SOURCES.append(customer_orders)
+if refresh_customer_orders not in RENAME_HOOKS:
+    RENAME_HOOKS.append(refresh_customer_orders)

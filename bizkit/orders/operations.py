@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
@@ -77,6 +77,28 @@ def refresh_search_text(order: Order) -> None:
         order.bike_serial,
     ]
     order.search_text = func.bizkit_fold(" ".join(p for p in parts if p))
+
+
+def refresh_customer_orders(customer) -> None:
+    """A customer renamed or erased: their orders are found by the new name only (a
+    RENAME_HOOKS entry of the customers module; one UPDATE however many orders)."""
+    db.session.execute(
+        update(Order)
+        .where(Order.customer_id == customer.id)
+        .values(
+            search_text=func.bizkit_fold(
+                func.concat_ws(
+                    " ",
+                    customer.name,
+                    Order.table_label,
+                    Order.bike_make,
+                    Order.bike_model,
+                    Order.bike_serial,
+                )
+            )
+        ),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def create_order(actor, **values) -> Order:

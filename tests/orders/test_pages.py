@@ -51,6 +51,27 @@ def test_search_by_customer_name_with_and_without_accents(auth, company, make_or
     assert text_of(auth.get("/orders/?q=nobody")).count("No orders match.") == 1
 
 
+def test_a_renamed_or_erased_customer_is_found_by_the_new_name_only(
+    app, auth, company, make_order, make_customer
+):
+    from bizkit.core.models import Company
+    from bizkit.customers import operations as customers
+    from bizkit.customers.models import Customer
+
+    customer_id = make_customer("Antonín Dvořák")
+    make_order(company, customer_id=customer_id, table_label="Terrace")
+    with company_ctx(app, company.id):
+        record = db.session.get(Company, company.id)
+        customer = db.session.get(Customer, customer_id)
+        customers.update_customer(None, record, customer, {"name": "Leoš Janáček"})
+    assert numbers(auth.get("/orders/?q=dvorak")) == []
+    assert numbers(auth.get("/orders/?q=janacek")) == [1]
+    with company_ctx(app, company.id):
+        customers.erase_customer(None, db.session.get(Customer, customer_id))
+    assert numbers(auth.get("/orders/?q=janacek")) == []
+    assert numbers(auth.get("/orders/?q=terrace")) == [1]  # the order itself stays findable
+
+
 def test_search_by_exact_number_and_by_table(auth, company, make_order):
     for n in range(12):
         make_order(company, table_label="Terrace" if n == 3 else None)
