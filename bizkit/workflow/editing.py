@@ -276,7 +276,7 @@ def _check_terminal_change(flow: Flow, status: WorkflowStatus, terminal: bool) -
     if held and terminal:
         raise BusinessRuleError(
             _(
-                "%(count)s are in “%(status)s”; making it final would close them as they "
+                "“%(status)s” holds %(count)s; making it final would close them as they "
                 "are. Move them on first.",
                 count=count_label(flow.entity_type, held),
                 status=name,
@@ -286,8 +286,8 @@ def _check_terminal_change(flow: Flow, status: WorkflowStatus, terminal: bool) -
     if held:
         raise BusinessRuleError(
             _(
-                "%(count)s were closed in “%(status)s”; it stays final so they cannot be "
-                "changed again.",
+                "“%(status)s” holds %(count)s closed there; it stays final so they cannot "
+                "be changed again.",
                 count=count_label(flow.entity_type, held),
                 status=name,
             ),
@@ -370,7 +370,7 @@ def delete_status(actor, status: WorkflowStatus) -> None:
     if counts.get(status.code):
         raise BusinessRuleError(
             _(
-                "%(count)s are in “%(status)s”. Move them to another status first.",
+                "“%(status)s” still holds %(count)s. Move them to another status first.",
                 count=count_label(flow.entity_type, counts[status.code]),
                 status=name,
             )
