@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import weakref
 from typing import Any
 
 from flask import current_app
@@ -47,6 +48,21 @@ def _publish_pending(session: OrmSession) -> None:
                 log.warning("event not published (Redis unavailable): %s", name)
 
 
+# How many events were pending when each savepoint began: rolling a savepoint back drops
+# only the events queued inside it, not those of the work before it that still commits.
+_SAVEPOINT_MARKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@event.listens_for(OrmSession, "after_transaction_create")
+def _mark_savepoint(session: OrmSession, transaction) -> None:
+    if transaction.nested:
+        _SAVEPOINT_MARKS[transaction] = len(session.info.get(PENDING_KEY, ()))
+
+
 @event.listens_for(OrmSession, "after_soft_rollback")
 def _drop_pending(session: OrmSession, previous_transaction) -> None:
+    mark = _SAVEPOINT_MARKS.pop(previous_transaction, None)
+    if previous_transaction.nested and mark is not None:
+        del session.info.get(PENDING_KEY, [])[mark:]
+        return
     session.info.pop(PENDING_KEY, None)

@@ -58,11 +58,12 @@ def compute_totals(
 ) -> Totals:
     """Totals of `lines` given as (line_total, tax_rate), less an order `discount`
     (capped at the lines' total)."""
+    zero = round_money(ZERO, currency)  # every amount below carries the minor unit: 0.00
     gross_by_rate: dict[Decimal, Decimal] = {}
     for amount, rate in lines:
-        gross_by_rate[rate] = gross_by_rate.get(rate, ZERO) + amount
-    lines_total = sum(gross_by_rate.values(), ZERO)
-    discount = max(ZERO, min(round_money(discount, currency), lines_total))
+        gross_by_rate[rate] = gross_by_rate.get(rate, zero) + amount
+    lines_total = sum(gross_by_rate.values(), zero)
+    discount = max(zero, min(round_money(discount, currency), lines_total))
     shares = _split(discount, gross_by_rate, lines_total, currency)
     by_rate = []
     for rate in sorted(gross_by_rate, reverse=True):
@@ -73,7 +74,7 @@ def compute_totals(
         lines_total=lines_total,
         discount_total=discount,
         total=lines_total - discount,
-        tax_total=sum((r.tax for r in by_rate), ZERO),
+        tax_total=sum((r.tax for r in by_rate), zero),
         by_rate=tuple(by_rate),
     )
 

@@ -9,3 +9,5 @@ from bizkit.workflow.operations import seed_flows  # noqa: E402
 
 if seed_flows not in COMPANY_SEEDS:
     COMPANY_SEEDS.append(seed_flows)
+
+from bizkit.workflow import views  # noqa: E402,F401

@@ -269,7 +269,43 @@ def transition(
             status=403,
         )
     note = (note or "").strip()[:2000] or None
-    version = entity.version if expected_version is None else expected_version
+    loaded_version = entity.version
+    version = loaded_version if expected_version is None else expected_version
+    # A savepoint around the move and its side effects: if one of them refuses (e.g. the
+    # stock ledger has too little), the status, version and history line are undone with
+    # it, in the database and on `entity`, and the caller's transaction stays usable.
+    savepoint = db.session.begin_nested()
+    try:
+        change = _move(entity, entity_type, from_code, to_code, version, actor, note, move)
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        set_committed_value(entity, "status", from_code)
+        set_committed_value(entity, "version", loaded_version)
+        raise
+    savepoint.commit()
+    audit.record(
+        actor,
+        f"{entity_type}.transition",
+        entity,
+        {"status": [from_code, to_code], **({"note": [None, note]} if note else {})},
+    )
+    events.publish_after_commit(
+        entity.company_id,
+        f"{entity_type}s",
+        {
+            "event": f"{entity_type}.status_changed",
+            "id": entity.id,
+            "from": from_code,
+            "to": to_code,
+            "version": entity.version,
+        },
+    )
+    return change
+
+
+def _move(entity, entity_type, from_code, to_code, version, actor, note, move) -> StatusChange:
+    """The conditional UPDATE, the history line and the side effects of one transition."""
     model = type(entity)
     new_version = db.session.execute(
         update(model)
@@ -303,23 +339,6 @@ def transition(
         effect = SIDE_EFFECTS.get(name)
         if effect is not None:
             effect.run(entity, actor, change)
-    audit.record(
-        actor,
-        f"{entity_type}.transition",
-        entity,
-        {"status": [from_code, to_code], **({"note": [None, note]} if note else {})},
-    )
-    events.publish_after_commit(
-        entity.company_id,
-        f"{entity_type}s",
-        {
-            "event": f"{entity_type}.status_changed",
-            "id": entity.id,
-            "from": from_code,
-            "to": to_code,
-            "version": new_version,
-        },
-    )
     return change
 
 

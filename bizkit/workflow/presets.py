@@ -150,9 +150,11 @@ PET_STORE = Preset(
     transitions=[
         T("NEW", "CONFIRMED", FRONT, ["reserve_stock"]),
         T("CONFIRMED", "PACKED", EVERYONE),
-        T("PACKED", "READY_FOR_PICKUP", EVERYONE, ["deduct_stock", "notify_customer"]),
+        # A pickup order stays on the shelf until collected (and may still be cancelled);
+        # a shipped one has left the shop.
+        T("PACKED", "READY_FOR_PICKUP", EVERYONE, ["notify_customer"]),
         T("PACKED", "SHIPPED", FRONT, ["deduct_stock", "notify_customer"]),
-        T("READY_FOR_PICKUP", "COMPLETED", FRONT, ["create_invoice_draft"]),
+        T("READY_FOR_PICKUP", "COMPLETED", FRONT, ["deduct_stock", "create_invoice_draft"]),
         T("SHIPPED", "COMPLETED", FRONT, ["create_invoice_draft"]),
         *_cancellable(["NEW", "CONFIRMED", "PACKED", "READY_FOR_PICKUP"]),
     ],
