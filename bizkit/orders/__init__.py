@@ -4,7 +4,8 @@ from flask import Blueprint
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
-from bizkit.orders import stock  # noqa: E402,F401  (registers the stock side effects)
+# stock registers the flows' stock side effects, vouchers the promo-code discount.
+from bizkit.orders import stock, views_payments, views_vouchers, vouchers  # noqa: E402,F401
 from bizkit.orders.models import Order  # noqa: E402
 from bizkit.workflow.operations import register_entity  # noqa: E402
 
