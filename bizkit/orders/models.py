@@ -230,7 +230,7 @@ class VoucherRedemption(TenantMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    voucher_id: Mapped[int] = mapped_column(ForeignKey("voucher.id", ondelete="RESTRICT"))
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("voucher.id"))
     order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id", ondelete="CASCADE"))
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customer.id", ondelete="SET NULL"), index=True
@@ -326,20 +326,16 @@ class Payment(TenantMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id", ondelete="RESTRICT"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"))
     kind: Mapped[str] = mapped_column(String(10), default="payment")
     method: Mapped[str] = mapped_column(String(15))
     amount: Mapped[Decimal] = mapped_column(MONEY)
     # Cash only: what the customer handed over above the amount due, given back at once.
     change_given: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
     refunded_total: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
-    refund_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("payment.id", ondelete="RESTRICT"), index=True
-    )
+    refund_of_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)
     reference: Mapped[str | None] = mapped_column(String(120))
-    gift_voucher_id: Mapped[int | None] = mapped_column(
-        ForeignKey("gift_voucher.id", ondelete="RESTRICT"), index=True
-    )
+    gift_voucher_id: Mapped[int | None] = mapped_column(ForeignKey("gift_voucher.id"), index=True)
     store_credit_movement_id: Mapped[int | None] = mapped_column(
         ForeignKey("store_credit_movement.id", ondelete="SET NULL")
     )

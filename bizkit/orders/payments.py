@@ -20,6 +20,7 @@ Every refusal happens inside a savepoint, so it changes nothing.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from decimal import Decimal
 
 from flask_babel import get_locale
@@ -82,6 +83,19 @@ def _order_reason(order: Order) -> str:
     return _("Order %(number)s", number=order.number)
 
 
+@contextmanager
+def _all_or_nothing(*rows):
+    """A savepoint; on a refusal also forget the cached values the UPDATEs had set."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except Exception:
+        for row in rows:
+            if row is not None:
+                db.session.expire(row)
+        raise
+
+
 def _change_paid_total(order: Order, delta: Decimal) -> Decimal | None:
     """Add `delta` to the order's paid total if it stays within 0 … total; None if not."""
     within = [Order.id == order.id, Order.paid_total + delta >= 0]
@@ -131,7 +145,7 @@ def record_payment(
         voucher = gift_vouchers.check_spendable(
             gift_vouchers.find_gift_voucher(gift_code), order.currency
         )
-    with db.session.begin_nested():
+    with _all_or_nothing(order):
         if _change_paid_total(order, amount) is None:
             raise BusinessRuleError(
                 _(
@@ -207,7 +221,7 @@ def refund(
             _("A walk-in order cannot be refunded as store credit."), field="method"
         )
     db.session.flush()
-    with db.session.begin_nested():
+    with _all_or_nothing(order, payment):
         if _change_paid_total(order, -amount) is None:
             raise BusinessRuleError(
                 _(

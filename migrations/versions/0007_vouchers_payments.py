@@ -125,9 +125,9 @@ def upgrade():
     sa.CheckConstraint('refunded_total >= 0 AND refunded_total <= amount', name=op.f('ck_payment_refunded_within_amount')),
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_payment_actor_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_payment_company_id_company'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['gift_voucher_id'], ['gift_voucher.id'], name=op.f('fk_payment_gift_voucher_id_gift_voucher'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_payment_order_id_customer_order'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['refund_of_id'], ['payment.id'], name=op.f('fk_payment_refund_of_id_payment'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['gift_voucher_id'], ['gift_voucher.id'], name=op.f('fk_payment_gift_voucher_id_gift_voucher')),
+    sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_payment_order_id_customer_order')),
+    sa.ForeignKeyConstraint(['refund_of_id'], ['payment.id'], name=op.f('fk_payment_refund_of_id_payment')),
     sa.ForeignKeyConstraint(['store_credit_movement_id'], ['store_credit_movement.id'], name=op.f('fk_payment_store_credit_movement_id_store_credit_movement'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payment'))
     )
@@ -152,7 +152,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_voucher_redemption_company_id_company'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_voucher_redemption_customer_id_customer'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_voucher_redemption_order_id_customer_order'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['voucher_id'], ['voucher.id'], name=op.f('fk_voucher_redemption_voucher_id_voucher'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['voucher_id'], ['voucher.id'], name=op.f('fk_voucher_redemption_voucher_id_voucher')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_voucher_redemption')),
     sa.UniqueConstraint('company_id', 'order_id', name=op.f('uq_voucher_redemption_company_id_order_id')),
     sa.UniqueConstraint('voucher_id', 'order_id', name=op.f('uq_voucher_redemption_voucher_id_order_id'))
