@@ -335,3 +335,32 @@ def test_the_payments_page_costs_the_same_queries_for_many_payments(
     assert _count_queries(app, auth, f"/orders/{few}/payments") == _count_queries(
         app, auth, f"/orders/{many}/payments"
     )
+
+
+def test_the_demo_seeds_codes_gift_voucher_and_payments_once(
+    app, company, make_order, make_customer
+):
+    from bizkit.core.models import Company
+    from bizkit.customers.models import Customer as CustomerModel
+    from bizkit.orders import operations as ops
+    from bizkit.orders.demo_money import seed_demo_money
+    from bizkit.orders.models import Voucher, VoucherRedemption
+
+    jana = make_customer("Jana")
+    for n in range(6):
+        make_order(company, (f"Dish {n}", "1", "30.00"))
+    with company_ctx(app, company.id):
+        order = ops.create_order(None, customer=db.session.get(CustomerModel, jana))
+        ops.add_line(None, order, description="Dinner", quantity="1", unit_price="40")
+    with company_ctx(app, company.id):
+        record = db.session.get(Company, company.id)
+        assert seed_demo_money(record) == "seeded"
+        assert seed_demo_money(record) == "exists"
+    with company_ctx(app, company.id):
+        assert db.session.execute(select(func.count(Voucher.id))).scalar() == 2
+        assert db.session.execute(select(func.count(GiftVoucher.id))).scalar() == 1
+        assert db.session.execute(select(func.count(VoucherRedemption.id))).scalar() == 1
+        states = db.session.execute(select(Order.paid_total, Order.total)).all()
+        assert any(paid == total for paid, total in states)
+        assert any(0 < paid < total for paid, total in states)
+        assert db.session.execute(select(GiftVoucher.balance)).scalar() == D("30.00")
