@@ -14,8 +14,8 @@ from bizkit.customers.models import Customer
 from bizkit.extensions import db
 from bizkit.orders import operations as ops
 from bizkit.orders import vouchers
-from bizkit.orders.models import Voucher, VoucherRedemption
-from tests.conftest import company_ctx
+from bizkit.orders.models import GiftVoucher, Voucher, VoucherRedemption
+from tests.conftest import company_ctx, text_of
 from tests.orders.conftest import load_order
 from tests.orders.money_fixtures import *  # noqa: F403 (fixtures)
 from tests.orders.money_fixtures import race
@@ -232,3 +232,107 @@ def test_a_per_customer_limit_holds_under_concurrent_redemption(app, committed_s
         )
         assert per_customer == {rita: limit, other: 1}
         assert db.session.execute(select(Voucher.uses)).scalar() == limit + 1
+
+
+# -- management pages ---------------------------------------------------------------------
+
+
+def test_create_and_edit_a_promo_code_through_the_pages(app, auth, company):
+    response = auth.post(
+        "/orders/vouchers/new",
+        {
+            "code": "summer 24",
+            "kind": "fixed",
+            "value": "7,50",
+            "valid_from": "2026-06-01T00:00",
+            "valid_until": "2026-09-01T00:00",
+            "min_order_total": "30",
+            "max_uses": "100",
+            "max_uses_per_customer": "1",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    page = text_of(auth.get("/orders/vouchers"))
+    assert "SUMMER24" in page and "€7.50" in page and "0 / 100" in page
+    with company_ctx(app, company.id):
+        voucher = db.session.execute(select(Voucher)).scalar_one()
+        assert voucher.valid_from == dt.datetime(2026, 5, 31, 22, 0, tzinfo=dt.UTC)  # CEST
+        voucher_id = voucher.id
+    form = auth.get(f"/orders/vouchers/{voucher_id}/edit").get_data(as_text=True)
+    assert 'value="2026-06-01T00:00"' in form and 'value="SUMMER24"' in form
+    response = auth.post(
+        f"/orders/vouchers/{voucher_id}/edit",
+        {"code": "SUMMER24", "kind": "percent", "value": "150"},
+    )
+    assert response.status_code == 422
+    assert "A percentage is at most 100." in text_of(response)
+    response = auth.post(
+        f"/orders/vouchers/{voucher_id}/edit",
+        {"code": "SUMMER24", "kind": "percent", "value": "15"},
+    )
+    assert response.status_code == 302
+    with company_ctx(app, company.id):
+        voucher = db.session.get(Voucher, voucher_id)
+        assert (voucher.kind, voucher.value, voucher.active, voucher.max_uses) == (
+            "percent",
+            Decimal("15.00"),
+            False,
+            None,
+        )
+        assert {a for a in db.session.execute(select(AuditEntry.action)).scalars()} >= {
+            "voucher.create",
+            "voucher.update",
+        }
+
+
+@pytest.mark.parametrize(
+    "values,field_message",
+    [
+        ({"code": "x", "value": "5"}, "Use 3 to 40 letters"),
+        ({"code": "OK10", "value": "0"}, "Enter a value above zero."),
+        ({"code": "OK10", "value": "5", "max_uses": "-1"}, "Enter a whole number above zero."),
+        ({"code": "OK10", "value": "5", "valid_from": "soon"}, "Enter a date and time."),
+    ],
+)
+def test_bad_promo_code_input_is_422_next_to_the_field(app, auth, company, values, field_message):
+    response = auth.post("/orders/vouchers/new", {"kind": "percent", **values})
+    assert response.status_code == 422
+    assert field_message in text_of(response)
+    assert 'class="error"' in response.get_data(as_text=True)
+    with company_ctx(app, company.id):
+        assert db.session.execute(select(func.count(Voucher.id))).scalar() == 0
+
+
+def test_the_code_list_searches_and_pages_with_constant_queries(app, auth, make_voucher):
+    from tests.orders.test_payments import _count_queries
+
+    for n in range(12):
+        make_voucher(f"CODE{n:02d}")
+    make_voucher("OTHER")
+    response = auth.get("/orders/vouchers?q=code", headers={"HX-Request": "true"})
+    assert text_of(response).count("CODE") == 12 and "OTHER" not in text_of(response)
+    first = text_of(auth.get("/orders/vouchers?per_page=10"))
+    assert "Show more" in first and first.count("Active") == 10
+    assert _count_queries(app, auth, "/orders/vouchers?q=code00") == _count_queries(
+        app, auth, "/orders/vouchers?q=code"
+    )
+
+
+def test_issue_a_gift_voucher_and_correct_its_balance(app, auth, company):
+    response = auth.post("/orders/gift-vouchers/new", {"amount": "40", "note": "For Ada"})
+    assert response.status_code == 302
+    detail_url = response.headers["Location"]
+    page = text_of(auth.get(detail_url))
+    assert "€40.00" in page and "Issued" in page
+    with company_ctx(app, company.id):
+        code = db.session.execute(select(GiftVoucher.code)).scalar()
+    assert len(code) == 14 and code.count("-") == 2
+    listing = text_of(auth.get(f"/orders/gift-vouchers?q={code[:4].lower()}"))
+    assert code in listing and "For Ada" in listing
+    response = auth.post(f"{detail_url}/correction", {"amount": "-40.01", "reason": "typo"})
+    assert response.status_code == 422 and "Not enough on this gift voucher" in text_of(response)
+    response = auth.post(f"{detail_url}/correction", {"amount": "-5", "reason": "typo"})
+    assert response.status_code == 302
+    assert "€35.00" in text_of(auth.get(detail_url))
+    assert auth.post("/orders/gift-vouchers/new", {"amount": "0"}).status_code == 422
