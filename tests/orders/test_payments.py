@@ -364,3 +364,20 @@ def test_the_demo_seeds_codes_gift_voucher_and_payments_once(
         assert any(paid == total for paid, total in states)
         assert any(0 < paid < total for paid, total in states)
         assert db.session.execute(select(GiftVoucher.balance)).scalar() == D("30.00")
+
+
+def test_an_order_that_shrank_after_payment_asks_for_a_refund(app, auth, company, make_order):
+    from bizkit.orders import operations as ops
+
+    order_id = make_order(company, ("Pizza", "1", "10.00"), ("Wine", "1", "5.00"))
+    auth.post(f"/orders/{order_id}/payments", {"method": "card", "amount": "15"})
+    with company_ctx(app, company.id):
+        order = load_order(order_id)
+        ops.remove_line(None, order, order.lines[1])
+    page = text_of(auth.get(f"/orders/{order_id}/payments"))
+    assert "€5.00 more than the total was paid: refund the difference." in page
+    assert (
+        auth.post(f"/orders/{order_id}/refunds", {"amount": "5", "method": "card"}).status_code
+        == 302
+    )
+    assert "more than the total" not in text_of(auth.get(f"/orders/{order_id}/payments"))
