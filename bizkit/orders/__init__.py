@@ -4,9 +4,17 @@ from flask import Blueprint
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
-# Imported for what they register: the stock side effects, the pages, the timeline source.
+# Imported for what they register: the stock side effects, the promo-code discount, the
+# pages, the timeline source.
 from bizkit.customers.operations import RENAME_HOOKS, TIMELINE_SOURCES  # noqa: E402
-from bizkit.orders import stock, views, views_lines  # noqa: E402,F401
+from bizkit.orders import (  # noqa: E402,F401
+    stock,
+    views,
+    views_lines,
+    views_payments,
+    views_vouchers,
+    vouchers,
+)
 from bizkit.orders.models import Order  # noqa: E402
 from bizkit.orders.operations import refresh_customer_orders  # noqa: E402
 from bizkit.orders.timeline import customer_orders  # noqa: E402
