@@ -332,5 +332,8 @@ def _backdate(order: Order, created_at: dt.datetime) -> None:
 
 
 def seed_payments_and_vouchers(company, orders: list[Order]) -> None:
-    """Hook for the payments and vouchers demo: pay some of `orders`, redeem vouchers on
-    others. Empty until payments and vouchers exist."""
+    """Promo codes, a gift voucher, and payments on some of the demo orders."""
+    from bizkit.orders.demo_money import seed_demo_money
+
+    db.session.flush()
+    seed_demo_money(company)

@@ -17,6 +17,7 @@ from bizkit.orders import bp, queries
 from bizkit.orders import operations as ops
 from bizkit.orders.models import Order, OrderLine
 from bizkit.orders.views import detail_context
+from bizkit.orders.views_payments import ORDER_CHANGED
 
 LINE_FIELDS = ("quantity", "discount_percent", "unit_price", "description")
 
@@ -31,9 +32,22 @@ def _line_of(order: Order, line_id: int) -> OrderLine:
 def _lines(order: Order, *, status: int = 200, **extra):
     if status < 400 and not is_htmx():
         return redirect(url_for("orders.detail", order_id=order.id), 303)
+    # A change tells the page's other panels (payments, promo code) to refresh themselves.
+    changed = request.method == "POST" and status < 400
     return render(
-        "orders/detail.html", "orders/_lines.html", status=status, **detail_context(order, **extra)
+        "orders/detail.html",
+        "orders/_lines.html",
+        status=status,
+        headers={"HX-Trigger-After-Settle": ORDER_CHANGED} if changed else None,
+        **detail_context(order, **extra),
     )
+
+
+@bp.route("/<int:order_id>/lines")
+@requires("orders.view")
+def lines(order_id: int):
+    """The lines and totals alone: the panel refetches itself after a payment or a code."""
+    return _lines(get_or_404(Order, order_id))
 
 
 def _refused(order: Order, error: BusinessRuleError, prefix: str):
