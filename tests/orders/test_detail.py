@@ -181,3 +181,19 @@ def test_detail_query_count_does_not_grow_with_the_lines(app, auth, company, mak
 def _line_ids(app, company, order_id) -> list[int]:
     with company_ctx(app, company.id):
         return [line.id for line in load_order(order_id).lines]
+
+
+def test_panels_refresh_each_other_after_a_change(app, auth, company, make_order):
+    """A line change tells the payments and promo-code panels to reload; the lines panel
+    reloads itself (GET) when a payment or code changes the balance or discount."""
+    order_id = make_order(company, ("Corkage", "1", "4.00"))
+    line_id = _line_ids(app, company, order_id)[0]
+    changed = auth.post(f"/orders/{order_id}/lines/{line_id}", {"quantity": "2"}, headers=HTMX)
+    assert "order-changed" in changed.headers["HX-Trigger-After-Settle"]
+    page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert f'hx-get="/orders/{order_id}/lines" hx-trigger="order-changed from:body"' in page
+    fragment = auth.get(f"/orders/{order_id}/lines", headers=HTMX)
+    assert fragment.status_code == 200 and "HX-Trigger-After-Settle" not in fragment.headers
+    assert 'data-total="total">€8.00<' in fragment.get_data(as_text=True)
+    refused = auth.post(f"/orders/{order_id}/lines/{line_id}", {"quantity": "x"}, headers=HTMX)
+    assert refused.status_code == 422 and "HX-Trigger-After-Settle" not in refused.headers
