@@ -116,6 +116,34 @@ def test_low_stock_list_and_functions(app, auth, company, make_item):
         assert [v.sku for v in ops.low_stock_items(1)] == ["BEER"]
 
 
+def test_low_stock_follows_the_product_status_kept_on_its_variants(app, company, make_item):
+    """`Variant.product_stocked` mirrors the product, so the count needs no join."""
+    from bizkit.inventory import operations as ops
+    from bizkit.inventory.models import Product
+
+    item = make_item(company, "Cola", "COLA", stock="1", threshold="12")
+    with company_ctx(app, company.id):
+        product = db.session.get(Product, item.product_id)
+        fields = {"name": product.name, "kind": "product", "unit": "pcs"}
+        assert ops.low_stock_count() == 1
+        ops.update_product(None, product, {**fields, "active": False})
+        assert ops.low_stock_count() == 0
+        assert product.variants[0].product_stocked is False
+        ops.update_product(None, product, {**fields, "active": True})
+        extra = ops.create_variant(
+            None,
+            product,
+            {"name": "1 l", "sku": "COLA-1L", "price": "3", "low_stock_threshold": "3"},
+        )
+        assert extra.product_stocked is True
+        assert ops.low_stock_count() == 2
+    inactive = make_item(company, "Old cola", "OLD-COLA", threshold="5", active=False)
+    with company_ctx(app, company.id):
+        product = db.session.get(Product, inactive.product_id)
+        assert product.variants[0].product_stocked is False
+        assert ops.low_stock_count() == 2
+
+
 def test_dashboard_card_shows_the_low_stock_count(auth, client, company, make_user, make_item):
     make_item(company, "Beer", "BEER", stock="1", threshold="12")
     html = auth.get("/dashboard").get_data(as_text=True)
