@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from bizkit.auth.models import Membership, User
 from bizkit.core import tenancy
@@ -37,6 +38,8 @@ def register_current_tenant(app: Flask) -> None:
             .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
             .where(User.id == uid)
             .order_by(Membership.id)
+            # Membership.user is this very user, already in the identity map: no second join.
+            .options(lazyload(Membership.user))
             .execution_options(all_companies=True)
         ).all()
         if not rows:
@@ -62,7 +65,9 @@ def register_current_tenant(app: Flask) -> None:
             return
         wanted = session.get(SESSION_COMPANY)
         membership = next((m for m in memberships if m.company_id == wanted), memberships[0])
-        session[SESSION_COMPANY] = membership.company_id
+        if wanted != membership.company_id:
+            # Only a change is written: an unchanged session is not re-signed and re-sent.
+            session[SESSION_COMPANY] = membership.company_id
         g.membership = membership
         g.company = membership.company
         g.log_user_id, g.log_company_id = membership.user_id, membership.company_id
