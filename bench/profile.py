@@ -2,12 +2,14 @@
 
     python -m bench.profile               time 500 requests of each page
     python -m bench.profile --profile     the same under cProfile, top functions per page
+    python -m bench.profile --profile --top 0    only count Python calls per request
     python -m bench.profile --runs 200 dashboard
 
 wrk numbers on a shared two-core machine move with whatever else runs; the time one
-request costs in this process moves far less, so optimise with this and confirm
-with `make bench`. Uses the benchmark database (`make bench-data`) and the app in
-production settings, logged in as the benchmark user through the login form.
+request costs in this process moves less, and the number of Python calls per request
+(cProfile) not at all, so optimise with these and confirm with `make bench`. Uses the
+benchmark database (`make bench-data`) and the app in production settings, logged in
+as the benchmark user through the login form.
 """
 
 from __future__ import annotations
@@ -99,8 +101,14 @@ def main() -> int:
                 profiler.disable()
             cpu = (time.process_time() - cpu0) / args.runs * 1000
             wall = (time.perf_counter() - wall0) / args.runs * 1000
-            print(f"{name:18} {cpu:6.2f} ms CPU  {wall:6.2f} ms wall per request", flush=True)
+            calls = ""
             if profiler:
+                total = pstats.Stats(profiler).total_calls
+                calls = f"  {total / args.runs:8.0f} Python calls"
+            print(
+                f"{name:18} {cpu:6.2f} ms CPU  {wall:6.2f} ms wall per request{calls}", flush=True
+            )
+            if profiler and args.top:
                 out = io.StringIO()
                 stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
                 stats.print_stats(args.top)

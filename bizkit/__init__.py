@@ -45,7 +45,7 @@ def _init_extensions(app: Flask) -> None:
     import bizkit.core.models
     import bizkit.customers.models
     import bizkit.inventory.models  # noqa: F401
-    from bizkit.core.i18n import select_locale, select_timezone
+    from bizkit.core.i18n import install_translations, select_locale, select_timezone
     from bizkit.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "info"
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_translations(app, babel)
     csrf.init_app(app)
     limiter.init_app(app)
 
