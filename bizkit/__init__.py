@@ -84,12 +84,14 @@ def _register_request_hooks(app: Flask) -> None:
     from bizkit.core.i18n import LOCALE_NAMES, register_filters
     from bizkit.core.permissions import ROLE_LABELS, can
     from bizkit.core.security import register_security_headers
+    from bizkit.core.urls import url_for_id
     from bizkit.extensions import db
 
     register_current_tenant(app)
     register_error_handlers(app)
     register_security_headers(app)
     register_filters(app)
+    app.jinja_env.globals["url_for_id"] = url_for_id
 
     @app.after_request
     def _commit_or_rollback(response):

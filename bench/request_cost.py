@@ -1,9 +1,9 @@
 """Per-request CPU of the benchmark pages, measured in-process (no wrk, no gunicorn).
 
-    python -m bench.profile               time 500 requests of each page
-    python -m bench.profile --profile     the same under cProfile, top functions per page
-    python -m bench.profile --profile --top 0    only count Python calls per request
-    python -m bench.profile --runs 200 dashboard
+    python -m bench.request_cost               time 500 requests of each page
+    python -m bench.request_cost --profile     the same under cProfile, top functions per page
+    python -m bench.request_cost --profile --top 0    only count Python calls per request
+    python -m bench.request_cost --runs 200 dashboard
 
 wrk numbers on a shared two-core machine move with whatever else runs; the time one
 request costs in this process moves less, and the number of Python calls per request
