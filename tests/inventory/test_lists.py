@@ -59,6 +59,38 @@ def test_filters_by_type_status_category_and_low_stock(app, auth, company, make_
     assert Category  # imported for clarity of the set-up
 
 
+def test_product_rows_show_their_variants_totals(app, auth, company, make_item):
+    """The list reads each product's variants as SQL totals (queries.list_products)."""
+    from decimal import Decimal
+
+    from bizkit.inventory import operations as ops
+    from bizkit.inventory.models import Product, Variant
+
+    make_item(company, "Haircut", "SV-CUT", kind="service", duration=45, price="20")
+    make_item(company, "Lone chain", "CH-LONE", stock="3")
+    tyre = make_item(company, "Tyre", "TY-26", variant="26", price="30", stock="10", threshold="2")
+    with company_ctx(app, company.id):
+        product = db.session.get(Product, tyre.product_id)
+        product.category = ops.save_category(None, None, name="Tyres", parent=None)
+        big = ops.create_variant(
+            None,
+            product,
+            {"name": "29", "sku": "TY-29", "price": "45.5", "low_stock_threshold": "5"},
+        )
+        ops.receive_stock(None, big, Decimal("4"))
+        ops.reserve_stock(None, db.session.get(Variant, tyre.variant_id), Decimal("1"))
+    html = auth.get("/inventory/").get_data(as_text=True)
+    rows = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+        for row in re.findall(r'<tr class="product-row.*?</tr>', html, re.S)
+    ]
+    assert rows == [
+        "Haircut SV-CUT Service · 45 min — 1 €20.00 — Active",
+        "Lone chain CH-LONE Product — 1 €2.50 3 Active",
+        "Tyre Product Tyres 2 €30.00 – €45.50 14 (1 reserved) Active Low stock",
+    ]
+
+
 def test_pagination_is_stable_across_pages_with_equal_sort_keys(auth, company, make_item):
     for n in range(30):
         make_item(company, "Same name", f"SAME-{n:02d}")
