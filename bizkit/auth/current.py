@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
 from bizkit.auth.models import Membership, User
@@ -25,6 +27,21 @@ def active_memberships(user: User) -> list[Membership]:
     return list(db.session.execute(stmt).scalars())
 
 
+@cache
+def _user_with_memberships():
+    """Built once (statements are immutable; the id is a bound parameter): every request
+    runs it, and building it cost more Python than running it."""
+    return (
+        select(User, Membership)
+        .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
+        .where(User.id == bindparam("user_id"))
+        .order_by(Membership.id)
+        # Membership.user is this very user, already in the identity map: no second join.
+        .options(lazyload(Membership.user))
+        .execution_options(all_companies=True)
+    )
+
+
 def register_current_tenant(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -33,15 +50,7 @@ def register_current_tenant(app: Flask) -> None:
             uid = int(user_id)
         except ValueError:
             return None
-        rows = db.session.execute(
-            select(User, Membership)
-            .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
-            .where(User.id == uid)
-            .order_by(Membership.id)
-            # Membership.user is this very user, already in the identity map: no second join.
-            .options(lazyload(Membership.user))
-            .execution_options(all_companies=True)
-        ).all()
+        rows = db.session.execute(_user_with_memberships(), {"user_id": uid}).all()
         if not rows:
             return None
         g.loaded_memberships = [membership for _user, membership in rows if membership]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -364,9 +365,13 @@ def low_stock_condition():
 
 def low_stock_count() -> int:
     """How many variants of the current company are at or below their threshold (dashboard)."""
-    return db.session.execute(
-        select(func.count()).select_from(Variant).where(low_stock_condition())
-    ).scalar_one()
+    return db.session.execute(_low_stock_count_statement()).scalar_one()
+
+
+@cache
+def _low_stock_count_statement():
+    # Built once: the company is added by the session hook when it runs.
+    return select(func.count()).select_from(Variant).where(low_stock_condition())
 
 
 def low_stock_items(limit: int = 5) -> list[Variant]:
