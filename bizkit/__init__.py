@@ -49,6 +49,11 @@ def _init_extensions(app: Flask) -> None:
     from bizkit.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    if app.config["BIZKIT_DB_PING"]:
+        from bizkit.core.pool import ping_idle_connections
+
+        with app.app_context():
+            ping_idle_connections(db.engine, app.config["BIZKIT_DB_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
