@@ -146,3 +146,18 @@ def test_translations_kept_for_the_request_follow_force_locale_and_refresh(app):
         session["locale"] = "pl"
         refresh()
         assert gettext("Log in") == template() == "Zaloguj się"
+
+
+def test_wtforms_messages_follow_the_request_language(app):
+    """WTForms' own messages come from its catalogs, read once per language
+    (bizkit.core.forms.Form), still in each request's language."""
+    from flask import request
+
+    from bizkit.inventory.forms import CatalogFilterForm
+
+    for language, message in (("es", "Opción inválida."), ("pl", "Nieprawidłowy wybór")):
+        headers = {"Accept-Language": language}
+        with app.test_request_context("/inventory/?kind=nonsense", headers=headers):
+            form = CatalogFilterForm(request.args)
+            assert not form.validate()
+            assert form.kind.errors == [message]
