@@ -107,6 +107,8 @@ def _register_request_hooks(app: Flask) -> None:
             db.session.rollback()
         return response
 
+    locale_choices = [(code, LOCALE_NAMES[code]) for code in LOCALES]
+
     @app.context_processor
     def _template_globals():
         return {
@@ -115,7 +117,7 @@ def _register_request_hooks(app: Flask) -> None:
             "current_membership": g.get("membership"),
             "memberships": g.get("memberships", []),
             "current_locale": str(get_locale()),
-            "locales": [(code, LOCALE_NAMES[code]) for code in LOCALES],
+            "locales": locale_choices,
             "locale_names": LOCALE_NAMES,
             "role_labels": ROLE_LABELS,
             "user": current_user,
