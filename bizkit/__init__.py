@@ -47,16 +47,22 @@ def _init_extensions(app: Flask) -> None:
     import bizkit.inventory.models
     import bizkit.orders.models
     import bizkit.workflow.models  # noqa: F401
-    from bizkit.core.i18n import select_locale, select_timezone
+    from bizkit.core.i18n import install_translations, select_locale, select_timezone
     from bizkit.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    if app.config["BIZKIT_DB_PING"]:
+        from bizkit.core.pool import ping_idle_connections
+
+        with app.app_context():
+            ping_idle_connections(db.engine, app.config["BIZKIT_DB_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "info"
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_translations(app, babel)
     csrf.init_app(app)
     limiter.init_app(app)
 
@@ -89,12 +95,14 @@ def _register_request_hooks(app: Flask) -> None:
     from bizkit.core.i18n import LOCALE_NAMES, register_filters
     from bizkit.core.permissions import ROLE_LABELS, can
     from bizkit.core.security import register_security_headers
+    from bizkit.core.urls import url_for_id
     from bizkit.extensions import db
 
     register_current_tenant(app)
     register_error_handlers(app)
     register_security_headers(app)
     register_filters(app)
+    app.jinja_env.globals["url_for_id"] = url_for_id
 
     @app.after_request
     def _commit_or_rollback(response):
@@ -105,6 +113,8 @@ def _register_request_hooks(app: Flask) -> None:
             db.session.rollback()
         return response
 
+    locale_choices = [(code, LOCALE_NAMES[code]) for code in LOCALES]
+
     @app.context_processor
     def _template_globals():
         return {
@@ -113,7 +123,7 @@ def _register_request_hooks(app: Flask) -> None:
             "current_membership": g.get("membership"),
             "memberships": g.get("memberships", []),
             "current_locale": str(get_locale()),
-            "locales": [(code, LOCALE_NAMES[code]) for code in LOCALES],
+            "locales": locale_choices,
             "locale_names": LOCALE_NAMES,
             "role_labels": ROLE_LABELS,
             "user": current_user,

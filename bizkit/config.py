@@ -79,9 +79,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "DATABASE_URL": database_url,
         "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {
-            # A ping per checkout survives database restarts at one round trip per
-            # request; BIZKIT_DB_PRE_PING=0 trades that for pool_recycle alone.
-            "pool_pre_ping": _bool("BIZKIT_DB_PRE_PING", default=True),
+            # Connections idle for more than BIZKIT_DB_PING_IDLE_SECONDS are pinged at
+            # checkout (bizkit.core.pool), so a database restart is survived without a
+            # round trip on every request; BIZKIT_DB_PRE_PING=0 leaves pool_recycle alone.
+            "pool_pre_ping": False,
             "pool_recycle": 1800,
             "pool_size": int(os.environ.get("BIZKIT_DB_POOL_SIZE", "5")),
             # psycopg prepares a statement after a few runs and PostgreSQL then may
@@ -89,6 +90,8 @@ def load_config(overrides: dict | None = None) -> dict:
             # pattern and scans every match (100 ms instead of 2 ms on a million rows).
             "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"},
         },
+        "BIZKIT_DB_PING": _bool("BIZKIT_DB_PRE_PING", default=True),
+        "BIZKIT_DB_PING_IDLE_SECONDS": float(os.environ.get("BIZKIT_DB_PING_IDLE_SECONDS", "1")),
         "SQLALCHEMY_RECORD_QUERIES": False,
         "BIZKIT_EXPOSE_QUERY_COUNT": _bool("BIZKIT_EXPOSE_QUERY_COUNT"),
         "REDIS_URL": redis_url,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hmac
+from functools import cache
 
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
 
 from bizkit.auth.models import Membership, User
 from bizkit.core import tenancy
@@ -26,6 +28,21 @@ def active_memberships(user: User) -> list[Membership]:
     return list(db.session.execute(stmt).scalars())
 
 
+@cache
+def _user_with_memberships():
+    """Built once (statements are immutable; the id is a bound parameter): every request
+    runs it, and building it cost more Python than running it."""
+    return (
+        select(User, Membership)
+        .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
+        .where(User.id == bindparam("user_id"))
+        .order_by(Membership.id)
+        # Membership.user is this very user, already in the identity map: no second join.
+        .options(lazyload(Membership.user))
+        .execution_options(all_companies=True)
+    )
+
+
 def register_current_tenant(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -35,13 +52,7 @@ def register_current_tenant(app: Flask) -> None:
             uid = int(uid_text)
         except ValueError:
             return None
-        rows = db.session.execute(
-            select(User, Membership)
-            .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
-            .where(User.id == uid)
-            .order_by(Membership.id)
-            .execution_options(all_companies=True)
-        ).all()
+        rows = db.session.execute(_user_with_memberships(), {"user_id": uid}).all()
         if not rows:
             return None
         user = rows[0][0]
@@ -68,7 +79,9 @@ def register_current_tenant(app: Flask) -> None:
             return
         wanted = session.get(SESSION_COMPANY)
         membership = next((m for m in memberships if m.company_id == wanted), memberships[0])
-        session[SESSION_COMPANY] = membership.company_id
+        if wanted != membership.company_id:
+            # Only a change is written: an unchanged session is not re-signed and re-sent.
+            session[SESSION_COMPANY] = membership.company_id
         g.membership = membership
         g.company = membership.company
         g.log_user_id, g.log_company_id = membership.user_id, membership.company_id

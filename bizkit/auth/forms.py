@@ -1,14 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from bizkit.config import LOCALES
-from bizkit.core.forms import choices
+from bizkit.core.forms import Form, choices
 from bizkit.core.i18n import LOCALE_NAMES
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     # No format check at login: a wrong address simply does not match (and the
     # demo's books@demo.test uses a reserved domain a strict validator refuses).
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
@@ -16,7 +15,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
         _l("New password"),
@@ -28,7 +27,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = SelectField(
         _l("Language"), choices=choices((code, LOCALE_NAMES[code]) for code in LOCALES)
     )

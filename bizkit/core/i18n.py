@@ -7,7 +7,10 @@ from functools import lru_cache
 import phonenumbers
 from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request, session
+from flask_babel import Domain, get_domain
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from bizkit.config import LOCALES
 from bizkit.core.money import format_money
@@ -35,6 +38,84 @@ def select_locale() -> str:
     if company is not None and company.locale in LOCALES:
         return company.locale
     return request.accept_languages.best_match(LOCALES) or "en"
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, remembering the translations once per request.
+
+    Flask-Babel resolves the locale and builds its cache key on every gettext call;
+    a page makes a hundred of them. The translations are kept in the context slot
+    Flask-Babel itself clears on `refresh()` and swaps in `force_locale()`, so a
+    changed or forced locale still takes effect.
+    """
+
+    def get_translations(self):
+        translations = _cached_translations()
+        if translations is None:
+            translations = super().get_translations()
+            ctx = getattr(g, "_flask_babel", None) if g else None
+            if ctx is not None:
+                ctx.babel_translations = translations
+        return translations
+
+
+def _cached_translations():
+    try:
+        return g._flask_babel.babel_translations
+    except (AttributeError, RuntimeError):  # not looked up yet, or outside an app context
+        return None
+
+
+def _translations():
+    return _cached_translations() or get_domain().get_translations()
+
+
+# Jinja's new-style gettext callables (autoescaped, always %-formatted, as
+# jinja2.ext makes them), calling the translations directly: jinja2.ext wraps each
+# call in two more layers (`_` → `gettext` → `context.call` → Flask-Babel's lambda).
+
+
+def _format(context, message: str, variables: dict) -> str:
+    if context.eval_ctx.autoescape:
+        # The message is ours (the catalogs), as in jinja2.ext; `%` escapes the variables.
+        message = Markup(message)  # noqa: S704
+    return message % variables
+
+
+@pass_context
+def _gettext(context, string, **variables):
+    rv = _translations().ugettext(string)
+    return _format(context, rv, variables)
+
+
+@pass_context
+def _ngettext(context, singular, plural, num, **variables):
+    variables.setdefault("num", num)
+    rv = _translations().ungettext(singular, plural, num)
+    return _format(context, rv, variables)
+
+
+@pass_context
+def _pgettext(context, string_ctx, string, **variables):
+    variables.setdefault("context", string_ctx)
+    rv = _translations().upgettext(string_ctx, string)
+    return _format(context, rv, variables)
+
+
+@pass_context
+def _npgettext(context, string_ctx, singular, plural, num, **variables):
+    variables.setdefault("context", string_ctx)
+    variables.setdefault("num", num)
+    rv = _translations().unpgettext(string_ctx, singular, plural, num)
+    return _format(context, rv, variables)
+
+
+def install_translations(app: Flask, babel) -> None:
+    """The request-cached domain for Python code, and lean gettext callables for Jinja."""
+    babel.domain_instance = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
+    app.jinja_env.globals.update(
+        _=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext
+    )
 
 
 def select_timezone() -> str:

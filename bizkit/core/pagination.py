@@ -47,11 +47,13 @@ def keyset_page(
     descending: bool = True,
     key=None,
     parse=None,
+    entities: bool = True,
 ) -> Page:
     """Rows after the cursor `(columns) < cursor` (or `>`), plus whether more exist (limit+1).
 
     `key(row)` gives the cursor values of a row; `parse(values)` turns decoded JSON
-    back into column types (e.g. ISO strings into datetimes).
+    back into column types (e.g. ISO strings into datetimes). A statement of plain
+    columns (`entities=False`) gives named rows instead of ORM objects.
     """
     values = decode_cursor(cursor)
     if values is not None and len(values) == len(columns) and parse is not None:
@@ -63,7 +65,8 @@ def keyset_page(
         left, right = tuple_(*columns), tuple_(*values)
         stmt = stmt.where(left < right if descending else left > right)
     order = [c.desc() for c in columns] if descending else [c.asc() for c in columns]
-    rows = list(db.session.execute(stmt.order_by(*order).limit(limit + 1)).scalars())
+    result = db.session.execute(stmt.order_by(*order).limit(limit + 1))
+    rows = list(result.scalars() if entities else result)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

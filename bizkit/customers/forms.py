@@ -1,11 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from bizkit.config import LOCALES
-from bizkit.core.forms import choices
+from bizkit.core.forms import Form, choices
 from bizkit.core.i18n import LOCALE_NAMES
 
 KIND_LABELS = {"person": _l("Person"), "company": _l("Company")}
@@ -25,7 +24,7 @@ CREDIT_KIND_LABELS = {
 }
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(Form):
     """Bounds only; the rules (valid e-mail, phone, VAT, uniqueness) live in operations."""
 
     kind = SelectField(_l("Type"), choices=choices(KIND_LABELS.items()), default="person")
@@ -69,19 +68,19 @@ class CustomerForm(FlaskForm):
         return data
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(_l("Add a note"), validators=[Length(max=2000)])
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     name = StringField(_l("Group name"), validators=[Length(max=100)])
 
 
-class StoreCreditForm(FlaskForm):
+class StoreCreditForm(Form):
     kind = SelectField(_l("Movement"), choices=choices(CREDIT_KIND_LABELS.items()))
     amount = StringField(_l("Amount"), validators=[Length(max=20)])
     reason = StringField(_l("Reason"), validators=[Length(max=300)])
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(Form):
     file = FileField(_l("CSV file"))

@@ -249,6 +249,14 @@ def _refresh_search_text(variant: Variant, product: Product) -> None:
     )
 
 
+def _copy_product_flags(product: Product, variants) -> None:
+    """Keep `Variant.product_stocked` equal to the product's kind and status (same flush)."""
+    stocked = product.tracks_stock
+    for variant in variants:
+        if variant.product_stocked is not stocked:
+            variant.product_stocked = stocked
+
+
 def create_product(actor, values: dict, first_variant: dict) -> Product:
     """A new product or service with its first variant (every product has at least one)."""
     clean = _clean_product(values)
@@ -260,6 +268,7 @@ def create_product(actor, values: dict, first_variant: dict) -> Product:
     variant = Variant(product=product, **variant_values)
     db.session.add(variant)
     changes = {**audit.pending_changes(product), **_new_values(variant, "variant.")}
+    _copy_product_flags(product, [variant])
     _refresh_search_text(variant, product)
     _flush_unique(_VARIANT_UNIQUES)
     audit.record(actor, "product.create", product, changes)
@@ -282,6 +291,8 @@ def update_product(actor, product: Product, values: dict) -> Product:
     if "name" in changes:
         for variant in product.variants:
             _refresh_search_text(variant, product)
+    if "kind" in changes or "active" in changes:
+        _copy_product_flags(product, product.variants)
     db.session.flush()
     return product
 
@@ -292,6 +303,7 @@ def create_variant(actor, product: Product, values: dict) -> Variant:
     variant = Variant(product=product, **clean)
     db.session.add(variant)
     changes = _new_values(variant)
+    _copy_product_flags(product, [variant])
     _refresh_search_text(variant, product)
     _flush_unique(_VARIANT_UNIQUES)
     audit.record(actor, "variant.create", variant, changes, label=variant.label)

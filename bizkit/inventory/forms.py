@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from bizkit.core.forms import choices
+from bizkit.core.forms import Form, choices
 
 KIND_LABELS = {"product": _l("Product"), "service": _l("Service")}
 
@@ -41,7 +40,7 @@ class LocalDecimalField(DecimalField):
             self.data = None
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Type"), choices=choices(KIND_LABELS.items()), default="product")
     category = SelectField(_l("Category"), validators=[Optional()])
@@ -63,7 +62,7 @@ class ProductForm(FlaskForm):
         )
 
 
-class VariantForm(FlaskForm):
+class VariantForm(Form):
     variant_name = StringField(_l("Variant"), validators=[Optional(), Length(max=120)])
     sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=64)])
     barcode = StringField(_l("Barcode"), validators=[Optional(), Length(max=64)])
@@ -90,7 +89,7 @@ class NewProductForm(ProductForm, VariantForm):
     """A product together with its first variant, on one page."""
 
 
-class MovementForm(FlaskForm):
+class MovementForm(Form):
     kind = SelectField(
         _l("Movement"),
         choices=choices(
@@ -107,13 +106,13 @@ class MovementForm(FlaskForm):
     note = StringField(_l("Note or reference"), validators=[Optional(), Length(max=100)])
 
 
-class TaxRateForm(FlaskForm):
+class TaxRateForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     rate = LocalDecimalField(_l("Rate (%)"), validators=[InputRequired(), NumberRange(0, 100)])
     is_default = BooleanField(_l("Default for new products"))
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     parent = SelectField(_l("Inside"), validators=[Optional()])
 
@@ -125,7 +124,7 @@ class CategoryForm(FlaskForm):
         )
 
 
-class StockCountForm(FlaskForm):
+class StockCountForm(Form):
     """Only the location and note; counted quantities come as `count-<variant id>` fields."""
 
     location = SelectField(_l("Location"))
@@ -146,7 +145,7 @@ VARIANT_SORT_LABELS = {
 }
 
 
-class CatalogFilterForm(FlaskForm):
+class CatalogFilterForm(Form):
     """The list filters, read from the query string (GET, no CSRF)."""
 
     class Meta:

@@ -34,10 +34,12 @@ from bizkit.core.session import TenantMixin
 from bizkit.extensions import db
 
 QTY = Numeric(12, 3)
-# Low stock is `shortfall <= 0` over stocked, active variants. Indexing the expression
-# gives PostgreSQL statistics on it, so it expects the few low rows it will find.
+# Low stock is `shortfall <= 0` over active variants with a threshold whose product is an
+# active stocked product. Indexing the expression gives PostgreSQL statistics on it, so it
+# expects the few low rows it will find; with the product's flags copied onto the variant
+# (`product_stocked`) and the quantities INCLUDEd, the dashboard count is an index-only scan.
 SHORTFALL_SQL = "(on_hand - reserved - low_stock_threshold)"
-STOCKED_PREDICATE = "low_stock_threshold IS NOT NULL AND active IS true"
+STOCKED_PREDICATE = "low_stock_threshold IS NOT NULL AND active IS true AND product_stocked IS true"
 MONEY = Numeric(12, 2)
 ZERO = Decimal("0")
 
@@ -117,6 +119,11 @@ class Product(TenantMixin, db.Model):
     def is_service(self) -> bool:
         return self.kind == "service"
 
+    @property
+    def tracks_stock(self) -> bool:
+        """An active product (not a service): its variants count towards low stock."""
+        return self.kind == "product" and bool(self.active)
+
     @cached_property
     def summary(self) -> ProductSummary:
         """Price range and stock over the variants, in one pass (list rows show these)."""
@@ -162,6 +169,7 @@ class Variant(TenantMixin, db.Model):
             "ix_variant_company_shortfall",
             "company_id",
             text(SHORTFALL_SQL),
+            postgresql_include=["on_hand", "reserved", "low_stock_threshold"],
             postgresql_where=text(STOCKED_PREDICATE),
         ),
         Index(
@@ -183,6 +191,11 @@ class Variant(TenantMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     on_hand: Mapped[Decimal] = mapped_column(QTY, default=ZERO, server_default="0")
     reserved: Mapped[Decimal] = mapped_column(QTY, default=ZERO, server_default="0")
+    # The product is an active product, not a service (`Product.tracks_stock`): a copy kept
+    # by the catalog operations in the same transaction, so low stock needs no join.
+    product_stocked: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true")
+    )
     # bizkit_fold(product name, variant name, SKU, barcode), set by the operations.
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,11 +1,10 @@
 from babel.numbers import list_currencies
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from bizkit.config import LOCALES
-from bizkit.core.forms import choices
+from bizkit.core.forms import Form, choices
 from bizkit.core.i18n import LOCALE_NAMES
 from bizkit.core.permissions import ROLE_LABELS, ROLES
 from bizkit.core.timezones import all_timezones
@@ -20,7 +19,7 @@ BUSINESS_TYPE_LABELS = {
 }
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(Form):
     name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
     business_type = SelectField(_l("Business type"), choices=choices(BUSINESS_TYPE_LABELS.items()))
     locale = SelectField(_l("Language"), choices=choices((c, LOCALE_NAMES[c]) for c in LOCALES))
@@ -39,7 +38,7 @@ class CompanyForm(FlaskForm):
         self.currency.choices = choices((c, c) for c in sorted(list_currencies()) if len(c) == 3)
 
 
-class AddUserForm(FlaskForm):
+class AddUserForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(
@@ -47,11 +46,11 @@ class AddUserForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), choices=choices((r, ROLE_LABELS[r]) for r in ROLES))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -127,3 +127,37 @@ def test_language_chosen_on_the_login_page_survives_login(client, owner):
     assert "Prihlásiť" in text_of(client.get("/login"))
     client.login(owner)
     assert "Nastavenia" in text_of(client.get("/settings/company"))
+
+
+def test_translations_kept_for_the_request_follow_force_locale_and_refresh(app):
+    """The request keeps its translations (bizkit.core.i18n.RequestDomain); a forced or
+    refreshed locale still takes effect, in Python and in templates."""
+    from flask import render_template_string, session
+    from flask_babel import force_locale, gettext, refresh
+
+    def template():
+        return render_template_string("{{ _('Log in') }}")
+
+    with app.test_request_context("/login", headers={"Accept-Language": "cs"}):
+        assert gettext("Log in") == template() == "Přihlásit se"
+        with force_locale("es"):
+            assert gettext("Log in") == template() == "Iniciar sesión"
+        assert gettext("Log in") == template() == "Přihlásit se"
+        session["locale"] = "pl"
+        refresh()
+        assert gettext("Log in") == template() == "Zaloguj się"
+
+
+def test_wtforms_messages_follow_the_request_language(app):
+    """WTForms' own messages come from its catalogs, read once per language
+    (bizkit.core.forms.Form), still in each request's language."""
+    from flask import request
+
+    from bizkit.inventory.forms import CatalogFilterForm
+
+    for language, message in (("es", "Opción inválida."), ("pl", "Nieprawidłowy wybór")):
+        headers = {"Accept-Language": language}
+        with app.test_request_context("/inventory/?kind=nonsense", headers=headers):
+            form = CatalogFilterForm(request.args)
+            assert not form.validate()
+            assert form.kind.errors == [message]

@@ -59,6 +59,38 @@ def test_filters_by_type_status_category_and_low_stock(app, auth, company, make_
     assert Category  # imported for clarity of the set-up
 
 
+def test_product_rows_show_their_variants_totals(app, auth, company, make_item):
+    """The list reads each product's variants as SQL totals (queries.list_products)."""
+    from decimal import Decimal
+
+    from bizkit.inventory import operations as ops
+    from bizkit.inventory.models import Product, Variant
+
+    make_item(company, "Haircut", "SV-CUT", kind="service", duration=45, price="20")
+    make_item(company, "Lone chain", "CH-LONE", stock="3")
+    tyre = make_item(company, "Tyre", "TY-26", variant="26", price="30", stock="10", threshold="2")
+    with company_ctx(app, company.id):
+        product = db.session.get(Product, tyre.product_id)
+        product.category = ops.save_category(None, None, name="Tyres", parent=None)
+        big = ops.create_variant(
+            None,
+            product,
+            {"name": "29", "sku": "TY-29", "price": "45.5", "low_stock_threshold": "5"},
+        )
+        ops.receive_stock(None, big, Decimal("4"))
+        ops.reserve_stock(None, db.session.get(Variant, tyre.variant_id), Decimal("1"))
+    html = auth.get("/inventory/").get_data(as_text=True)
+    rows = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+        for row in re.findall(r'<tr class="product-row.*?</tr>', html, re.S)
+    ]
+    assert rows == [
+        "Haircut SV-CUT Service · 45 min — 1 €20.00 — Active",
+        "Lone chain CH-LONE Product — 1 €2.50 3 Active",
+        "Tyre Product Tyres 2 €30.00 – €45.50 14 (1 reserved) Active Low stock",
+    ]
+
+
 def test_pagination_is_stable_across_pages_with_equal_sort_keys(auth, company, make_item):
     for n in range(30):
         make_item(company, "Same name", f"SAME-{n:02d}")
@@ -114,6 +146,34 @@ def test_low_stock_list_and_functions(app, auth, company, make_item):
     with company_ctx(app, company.id):
         assert ops.low_stock_count() == 2
         assert [v.sku for v in ops.low_stock_items(1)] == ["BEER"]
+
+
+def test_low_stock_follows_the_product_status_kept_on_its_variants(app, company, make_item):
+    """`Variant.product_stocked` mirrors the product, so the count needs no join."""
+    from bizkit.inventory import operations as ops
+    from bizkit.inventory.models import Product
+
+    item = make_item(company, "Cola", "COLA", stock="1", threshold="12")
+    with company_ctx(app, company.id):
+        product = db.session.get(Product, item.product_id)
+        fields = {"name": product.name, "kind": "product", "unit": "pcs"}
+        assert ops.low_stock_count() == 1
+        ops.update_product(None, product, {**fields, "active": False})
+        assert ops.low_stock_count() == 0
+        assert product.variants[0].product_stocked is False
+        ops.update_product(None, product, {**fields, "active": True})
+        extra = ops.create_variant(
+            None,
+            product,
+            {"name": "1 l", "sku": "COLA-1L", "price": "3", "low_stock_threshold": "3"},
+        )
+        assert extra.product_stocked is True
+        assert ops.low_stock_count() == 2
+    inactive = make_item(company, "Old cola", "OLD-COLA", threshold="5", active=False)
+    with company_ctx(app, company.id):
+        product = db.session.get(Product, inactive.product_id)
+        assert product.variants[0].product_stocked is False
+        assert ops.low_stock_count() == 2
 
 
 def test_dashboard_card_shows_the_low_stock_count(auth, client, company, make_user, make_item):
