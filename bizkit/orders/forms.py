@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from bizkit.core.forms import choices
+from bizkit.core.forms import Form, choices
 from bizkit.orders.operations import CHANNEL_LABELS
 
 # Fields each business type asks for on top of the common ones.
@@ -17,7 +16,7 @@ BUSINESS_FIELDS = {
 }
 
 
-class OrderDetailsForm(FlaskForm):
+class OrderDetailsForm(Form):
     """Channel, table or bike, and notes: on the new-order page and the order detail."""
 
     channel = SelectField(_l("Channel"), default="counter", validate_choice=False)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length
 
-from bizkit.core.forms import choices
+from bizkit.core.forms import Form, choices
 from bizkit.orders.vouchers import KIND_LABELS
 
 DATETIME_INPUT = {"type": "datetime-local"}
 
 
-class VoucherForm(FlaskForm):
+class VoucherForm(Form):
     code = StringField(_l("Code"), validators=[Length(max=40)])
     description = StringField(_l("Description"), validators=[Length(max=200)])
     kind = SelectField(_l("Discount"), choices=choices(KIND_LABELS.items()), default="percent")
@@ -31,12 +30,12 @@ class VoucherForm(FlaskForm):
         return {name: f.data for name, f in self._fields.items() if name != "csrf_token"}
 
 
-class GiftVoucherForm(FlaskForm):
+class GiftVoucherForm(Form):
     amount = StringField(_l("Amount"), validators=[Length(max=20)])
     note = StringField(_l("Note (who it is for)"), validators=[Length(max=200)])
     expires_at = StringField(_l("Expires"), render_kw=DATETIME_INPUT)
 
 
-class GiftCorrectionForm(FlaskForm):
+class GiftCorrectionForm(Form):
     amount = StringField(_l("Amount"), validators=[Length(max=20)])
     reason = StringField(_l("Reason"), validators=[Length(max=300)])

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.fields import ColorField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from bizkit.core.forms import choices
+from bizkit.core.forms import Form, choices
 from bizkit.core.permissions import ROLE_LABELS
 from bizkit.workflow.editing import EFFECT_ORDER, transition_roles
 from bizkit.workflow.operations import SIDE_EFFECTS, status_label
@@ -25,11 +24,11 @@ class CheckboxesField(SelectMultipleField):
         super().__init__(*args, validate_choice=False, **kwargs)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     label = StringField(_l("Name"))
     color = ColorField(_l("Colour"), default="#64748b")
     terminal = BooleanField(_l("Final status (closes the order)"))
@@ -45,7 +44,7 @@ def _effect_choices():
     return choices((name, SIDE_EFFECTS[name].label) for name in names)
 
 
-class TransitionRulesForm(FlaskForm):
+class TransitionRulesForm(Form):
     roles = CheckboxesField(_l("Who may make this move"))
     side_effects = CheckboxesField(_l("What happens"))
 
