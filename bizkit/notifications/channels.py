@@ -82,7 +82,6 @@ def build_email(message: OutgoingMessage, sender: str, domain: str) -> EmailMess
     if message.reply_to:
         email["Reply-To"] = message.reply_to
     email["Subject"] = message.subject
-    email["Content-Language"] = message.locale.replace("_", "-")
     email["Message-ID"] = make_msgid(f"notification-{message.notification_id}", domain=domain)
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.text)
@@ -95,6 +94,8 @@ def build_email(message: OutgoingMessage, sender: str, domain: str) -> EmailMess
             subtype=subtype or "octet-stream",
             filename=attachment.filename,
         )
+    # After the parts: building them moves Content-* headers down into the first part.
+    email["Content-Language"] = message.locale.replace("_", "-")
     return email
 
 

@@ -59,12 +59,12 @@ def claim(notification_id: int) -> tuple[Notification, str] | None:
         .where(
             Notification.id == notification_id,
             Notification.status.in_(PENDING),
-            Notification.due_at <= func.now(),
+            Notification.due_at <= func.statement_timestamp(),
         )
         .values(
             status="sending",
             claim_token=token,
-            claimed_at=func.now(),
+            claimed_at=func.statement_timestamp(),
             attempts=Notification.attempts + 1,
         )
         .returning(Notification.attempts),

@@ -38,7 +38,8 @@ def sweep_notifications() -> dict:
         update(Notification)
         .where(
             Notification.status == "sending",
-            Notification.claimed_at < func.now() - text(f"interval '{int(lease)} seconds'"),
+            Notification.claimed_at
+            < func.statement_timestamp() - text(f"interval '{int(lease)} seconds'"),
         )
         .values(
             status=case(
@@ -70,7 +71,8 @@ def sweep_notifications() -> dict:
                 db.select(Notification.id)
                 .where(
                     Notification.status.in_(("queued", "retrying")),
-                    Notification.due_at <= func.now() - text(f"interval '{int(grace)} seconds'"),
+                    Notification.due_at
+                    <= func.statement_timestamp() - text(f"interval '{int(grace)} seconds'"),
                 )
                 .order_by(Notification.due_at)
                 .limit(SWEEP_BATCH)
