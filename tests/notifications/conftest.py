@@ -188,8 +188,8 @@ def committed_shop(app, database_url):
                 db.session.get(Company, company.id),
                 {"name": "Jana Nováková", "email": "jana@example.com", "locale": "cs"},
             )
+            shop = Shop(company.id, customer.id)
         db.session.commit()
-        shop = Shop(company.id, customer.id)
         db.session.remove()
     yield shop
     engine = create_engine(sqlalchemy_url(database_url))
