@@ -18,8 +18,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid, parseaddr
+from email import encoders
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 log = logging.getLogger("bizkit.notifications")
 
@@ -69,33 +74,38 @@ class OutgoingMessage:
 # -- e-mail -------------------------------------------------------------------------------
 
 
-def build_email(message: OutgoingMessage, sender: str, domain: str) -> EmailMessage:
+def build_email(message: OutgoingMessage, sender: str, domain: str) -> Message:
     """The MIME message: text and HTML alternatives, then attachments.
 
-    The Message-ID is derived from the notification id, so a receiving server can tell a
-    repeated delivery of the same notification from a new one.
+    Built with the `email.mime` classes (compat32 policy): the same bytes on the wire as
+    EmailMessage, at a fraction of its header-parsing cost. The Message-ID is derived
+    from the notification id, so a receiver can tell a repeat of the same notification.
     """
-    email = EmailMessage()
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(message.text, "plain", "utf-8"))
+    body.attach(MIMEText(message.html, "html", "utf-8"))
+    if message.attachments:
+        email = MIMEMultipart("mixed")
+        email.attach(body)
+        for attachment in message.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            part = MIMEBase(maintype, subtype or "octet-stream")
+            part.set_payload(attachment.data)
+            encoders.encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+            email.attach(part)
+    else:
+        email = body
     _, address = parseaddr(sender)
     email["From"] = formataddr((message.from_name, address)) if message.from_name else sender
     email["To"] = formataddr((message.to_name or "", message.to))
     if message.reply_to:
         email["Reply-To"] = message.reply_to
-    email["Subject"] = message.subject
+    email["Subject"] = Header(message.subject, "utf-8")
+    email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(f"notification-{message.notification_id}", domain=domain)
-    email["Auto-Submitted"] = "auto-generated"
-    email.set_content(message.text)
-    email.add_alternative(message.html, subtype="html")
-    for attachment in message.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        email.add_attachment(
-            attachment.data,
-            maintype=maintype,
-            subtype=subtype or "octet-stream",
-            filename=attachment.filename,
-        )
-    # After the parts: building them moves Content-* headers down into the first part.
     email["Content-Language"] = message.locale.replace("_", "-")
+    email["Auto-Submitted"] = "auto-generated"
     return email
 
 

@@ -19,11 +19,12 @@ import datetime as dt
 import logging
 import random
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text
 
 from bizkit.core.models import Company
 from bizkit.core.tenancy import company_scope
@@ -38,8 +39,8 @@ from bizkit.notifications.channels import (
     ProviderChannel,
     SmtpChannel,
 )
-from bizkit.notifications.models import PENDING, DeliveryAttempt, Notification
-from bizkit.notifications.operations import settings_of
+from bizkit.notifications.models import PENDING, Notification, NotificationSettings
+from bizkit.notifications.operations import default_settings
 from bizkit.notifications.templates import render_message
 
 log = logging.getLogger("bizkit.notifications")
@@ -52,31 +53,47 @@ class Outcome:
     due_at: dt.datetime | None = None
 
 
-def claim(notification_id: int) -> tuple[Notification, str] | None:
+CLAIM_SQL = text(
+    """
+    WITH claimed AS (
+        UPDATE notification
+        SET status = 'sending', claim_token = :token, claimed_at = statement_timestamp(),
+            attempts = attempts + 1
+        WHERE id = ANY(:ids) AND company_id = :company_id
+          AND status IN ('queued', 'retrying') AND due_at <= statement_timestamp()
+        RETURNING *
+    ), attempt AS (
+        INSERT INTO delivery_attempt (company_id, notification_id, number, started_at)
+        SELECT company_id, id, attempts, statement_timestamp() FROM claimed
+    )
+    SELECT * FROM claimed ORDER BY id
+    """
+)
+
+
+def claim(company_id: int, notification_ids: list[int]) -> tuple[list, str]:
+    """Claim the due rows among `notification_ids` and open their attempts, in one
+    statement; returns the claimed rows (maybe none) and the claim token."""
     token = secrets.token_hex(16)
-    row = db.session.execute(
-        update(Notification)
-        .where(
-            Notification.id == notification_id,
-            Notification.status.in_(PENDING),
-            Notification.due_at <= func.statement_timestamp(),
-        )
-        .values(
-            status="sending",
-            claim_token=token,
-            claimed_at=func.statement_timestamp(),
-            attempts=Notification.attempts + 1,
-        )
-        .returning(Notification.attempts),
-        execution_options={"synchronize_session": False},
-    ).first()
-    if row is None:
-        db.session.commit()
-        return None
-    db.session.add(DeliveryAttempt(notification_id=notification_id, number=row.attempts))
-    db.session.commit()
-    notification = db.session.get(Notification, notification_id, populate_existing=True)
-    return notification, token
+    rows = db.session.execute(
+        CLAIM_SQL, {"token": token, "ids": list(notification_ids), "company_id": company_id}
+    ).all()
+    return rows, token
+
+
+RELEASE_SQL = text(
+    """
+    WITH released AS (
+        UPDATE notification
+        SET status = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'queued' END,
+            claim_token = NULL, attempts = attempts - 1, due_at = statement_timestamp()
+        WHERE id = ANY(:ids) AND company_id = :company_id AND claim_token = :token
+        RETURNING id, attempts
+    )
+    DELETE FROM delivery_attempt a USING released r
+    WHERE a.notification_id = r.id AND a.number = r.attempts + 1
+    """
+)
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -86,7 +103,7 @@ def backoff_seconds(attempt: int) -> float:
     return delay * random.uniform(0.8, 1.2)
 
 
-def _load_attachments(notification: Notification) -> list[Attachment]:
+def _load_attachments(notification) -> list[Attachment]:
     root = Path(current_app.config["BIZKIT_STORAGE_DIR"]).resolve()
     files = []
     for item in notification.attachments or []:
@@ -103,7 +120,7 @@ def _load_attachments(notification: Notification) -> list[Attachment]:
     return files
 
 
-def channel_for(notification: Notification, settings):
+def channel_for(notification, settings):
     config = current_app.config
     if config["NOTIFY_BACKEND"] == "console" or notification.channel == "console":
         return ConsoleChannel()
@@ -130,7 +147,7 @@ def channel_for(notification: Notification, settings):
     )
 
 
-def prepare(notification: Notification, company: Company, settings) -> OutgoingMessage:
+def prepare(notification, company: Company, settings) -> OutgoingMessage:
     rendered = render_message(
         notification.event,
         notification.locale,
@@ -139,7 +156,6 @@ def prepare(notification: Notification, company: Company, settings) -> OutgoingM
         zone=company.timezone,
         reply_to=settings.reply_to,
     )
-    notification.subject = rendered.subject[:300]
     return OutgoingMessage(
         notification_id=notification.id,
         channel=notification.channel,
@@ -156,33 +172,79 @@ def prepare(notification: Notification, company: Company, settings) -> OutgoingM
     )
 
 
+def _sender(company_id: int):
+    """The company and its notification settings, in one query."""
+    company, settings = db.session.execute(
+        select(Company, NotificationSettings)
+        .outerjoin(NotificationSettings, NotificationSettings.company_id == Company.id)
+        .where(Company.id == company_id)
+    ).one()
+    return company, settings or default_settings()
+
+
 def deliver(company_id: int, notification_id: int) -> Outcome:
     """Deliver one notification if it is due and not yet delivered (see module doc)."""
+    return deliver_batch(company_id, [notification_id]).get(notification_id, Outcome("skipped"))
+
+
+def deliver_batch(company_id: int, notification_ids: list[int]) -> dict[int, Outcome]:
+    """Deliver several notifications of one company: one claim for all of them, then each
+    sent and its outcome recorded (committed) before the next. Rows not yet sent when half
+    the claim lease has passed are given back, so the sweeper never takes over a claim a
+    live worker still holds."""
     with company_scope(company_id):
-        claimed = claim(notification_id)
-        if claimed is None:
-            return Outcome("skipped")
-        notification, token = claimed
-        provider_id = None
-        try:
-            company = db.session.get(Company, company_id)
-            settings = settings_of()
-            message = prepare(notification, company, settings)
-            provider_id = channel_for(notification, settings).send(message)
-            outcome = Outcome("sent")
-        except DeliveryError as error:
-            outcome = _failure(notification, error)
-        except Exception as error:  # a bug or bad data: staff see its name, logs the rest
-            log.exception("notification %s could not be prepared or sent", notification_id)
-            outcome = _failure(
-                notification,
-                PermanentFailure(f"Internal error ({error.__class__.__name__}); see the logs."),
-            )
-        _record(notification, token, outcome, provider_id)
-        return outcome
+        rows, token = claim(company_id, notification_ids)
+        if not rows:
+            db.session.commit()
+            return {}
+        company, settings = _sender(company_id)
+        # Kept out of the session: each outcome's commit would expire and reload them.
+        for obj in (company, settings):
+            if obj in db.session:
+                db.session.expunge(obj)
+        db.session.commit()  # the claims stand before anything is sent
+        deadline = time.monotonic() + current_app.config["NOTIFY_CLAIM_LEASE_SECONDS"] / 2
+        outcomes: dict[int, Outcome] = {}
+        for position, notification in enumerate(rows):
+            if time.monotonic() > deadline:
+                _give_back(company_id, [r.id for r in rows[position:]], token)
+                break
+            outcomes[notification.id] = _deliver_one(notification, token, company, settings)
+        return outcomes
 
 
-def _failure(notification: Notification, error: DeliveryError) -> Outcome:
+def _deliver_one(notification, token: str, company, settings) -> Outcome:
+    provider_id = None
+    subject = None
+    try:
+        message = prepare(notification, company, settings)
+        subject = message.subject
+        provider_id = channel_for(notification, settings).send(message)
+        outcome = Outcome("sent")
+    except DeliveryError as error:
+        outcome = _failure(notification, error)
+    except Exception as error:  # a bug or bad data: staff see its name, the log the rest
+        log.exception("notification %s could not be prepared or sent", notification.id)
+        outcome = _failure(
+            notification,
+            PermanentFailure(f"Internal error ({error.__class__.__name__}); see the logs."),
+        )
+    _record(notification, token, outcome, provider_id, subject)
+    return outcome
+
+
+def _give_back(company_id: int, ids: list[int], token: str) -> None:
+    db.session.execute(RELEASE_SQL, {"ids": ids, "company_id": company_id, "token": token})
+    db.session.commit()
+    from bizkit.notifications.outbox import hand_over
+
+    try:
+        hand_over([(company_id, nid, None) for nid in ids])
+    except Exception as error:  # the sweeper hands them over
+        log.warning("notifications %s given back but not handed over: %s", ids, error)
+
+
+def _failure(notification, error: DeliveryError) -> Outcome:
     if error.temporary and notification.attempts < notification.max_attempts:
         delay = error.retry_after
         if delay is None:
@@ -193,43 +255,48 @@ def _failure(notification: Notification, error: DeliveryError) -> Outcome:
     return Outcome("failed", error.message)
 
 
-def _record(notification: Notification, token: str, outcome: Outcome, provider_id) -> None:
-    values = {
-        "status": outcome.status,
-        "claim_token": None,
-        "last_error": outcome.error,
-        "subject": notification.subject,
-        "updated_at": func.now(),
-    }
-    if outcome.status == "sent":
-        values.update(sent_at=func.now(), provider_id=(provider_id or "")[:100] or None)
-    if outcome.due_at is not None:
-        values["due_at"] = outcome.due_at
-    db.session.expunge(notification)
-    recorded = db.session.execute(
-        update(Notification)
-        .where(
-            Notification.id == notification.id,
-            Notification.status == "sending",
-            Notification.claim_token == token,
-        )
-        .values(**values)
-        .returning(Notification.id),
-        execution_options={"synchronize_session": False},
-    ).first()
-    db.session.execute(
-        update(DeliveryAttempt)
-        .where(
-            DeliveryAttempt.notification_id == notification.id,
-            DeliveryAttempt.number == notification.attempts,
-        )
-        .values(
-            finished_at=func.now(),
-            outcome={"sent": "sent", "retrying": "temporary"}.get(outcome.status, "permanent"),
-            error=outcome.error,
-        ),
-        execution_options={"synchronize_session": False},
+RECORD_SQL = text(
+    """
+    WITH recorded AS (
+        UPDATE notification
+        SET status = CAST(:status AS varchar), claim_token = NULL,
+            last_error = CAST(:error AS text),
+            subject = coalesce(CAST(:subject AS varchar), subject),
+            updated_at = statement_timestamp(),
+            sent_at = CASE WHEN CAST(:status AS varchar) = 'sent'
+                THEN statement_timestamp() ELSE sent_at END,
+            provider_id = coalesce(CAST(:provider_id AS varchar), provider_id),
+            due_at = coalesce(CAST(:due_at AS timestamptz), due_at)
+        WHERE id = :id AND company_id = :company_id AND status = 'sending'
+          AND claim_token = :token
+        RETURNING id
+    ), attempt AS (
+        UPDATE delivery_attempt
+        SET finished_at = statement_timestamp(), outcome = :outcome,
+            error = CAST(:error AS text)
+        WHERE notification_id = :id AND number = :number
     )
+    SELECT id FROM recorded
+    """
+)
+
+
+def _record(notification, token: str, outcome: Outcome, provider_id, subject) -> None:
+    recorded = db.session.execute(
+        RECORD_SQL,
+        {
+            "status": outcome.status,
+            "error": outcome.error,
+            "subject": subject[:300] if subject else None,
+            "provider_id": (provider_id or "")[:100] or None,
+            "due_at": outcome.due_at,
+            "id": notification.id,
+            "company_id": notification.company_id,
+            "token": token,
+            "outcome": {"sent": "sent", "retrying": "temporary"}.get(outcome.status, "permanent"),
+            "number": notification.attempts,
+        },
+    ).first()
     db.session.commit()
     if recorded is None:
         log.warning(

@@ -37,14 +37,17 @@ PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 # -- settings -----------------------------------------------------------------------------
 
 
-def settings_of(company_id: int | None = None) -> NotificationSettings:
-    """The company's settings row (a transient default when none was saved yet)."""
+def default_settings() -> NotificationSettings:
+    """What a company that never saved its settings gets: e-mail on, SMS and WhatsApp off."""
+    return NotificationSettings(
+        email_enabled=True, sms_enabled=False, whatsapp_enabled=False, staff_low_stock=True
+    )
+
+
+def settings_of() -> NotificationSettings:
+    """The current company's settings row (a transient default when none was saved yet)."""
     row = db.session.execute(select(NotificationSettings)).scalar_one_or_none()
-    if row is None:
-        row = NotificationSettings(
-            email_enabled=True, sms_enabled=False, whatsapp_enabled=False, staff_low_stock=True
-        )
-    return row
+    return row if row is not None else default_settings()
 
 
 SETTINGS_FIELDS = (

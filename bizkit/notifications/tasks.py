@@ -26,6 +26,12 @@ def deliver(company_id: int, notification_id: int) -> str:
     return delivery.deliver(company_id, notification_id).status
 
 
+def deliver_batch(company_id: int, notification_ids: list[int]) -> dict:
+    """Deliver several notifications of one company (what the outbox enqueues)."""
+    outcomes = delivery.deliver_batch(company_id, notification_ids)
+    return {nid: outcome.status for nid, outcome in outcomes.items()}
+
+
 def sweep_notifications() -> dict:
     """Take back deliveries whose worker died, and hand over every message still waiting
     a minute after it was due (Redis was down at commit, a scheduled job was lost, the
