@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from bizkit.dashboard import bp as dashboard_bp
     from bizkit.inventory import bp as inventory_bp
     from bizkit.notifications import bp as notifications_bp
+    from bizkit.notifications import settings_bp as notification_settings_bp
     from bizkit.orders import bp as orders_bp
     from bizkit.settings import bp as settings_bp
     from bizkit.workflow import bp as workflow_bp
@@ -82,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workflow_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(notification_settings_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

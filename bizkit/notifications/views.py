@@ -13,7 +13,7 @@ from bizkit.core.htmx import render
 from bizkit.core.pagination import next_page_url, requested_page_size
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
-from bizkit.notifications import bp
+from bizkit.notifications import bp, settings_bp
 from bizkit.notifications import operations as ops
 from bizkit.notifications.forms import (
     CHANNEL_LABELS,
@@ -156,15 +156,15 @@ def _preview(form: PreviewForm):
     }
 
 
-@bp.route("/settings", methods=["GET"])
+@settings_bp.route("", methods=["GET"])
 @requires("settings.view")
-def settings():
+def edit():
     return _settings_page()
 
 
-@bp.route("/settings", methods=["POST"])
+@settings_bp.route("", methods=["POST"])
 @requires("settings.manage")
-def update_settings():
+def update():
     form = SettingsForm()
     if form.validate_on_submit():
         try:
@@ -173,11 +173,11 @@ def update_settings():
             attach_to_form(form, error)
         else:
             flash(_("Notification settings saved."), "success")
-            return redirect(url_for("notifications.settings"))
+            return redirect(url_for("notification_settings.edit"))
     return _settings_page(form=form, status=422)
 
 
-@bp.route("/settings/preview")
+@settings_bp.route("/preview")
 @requires("settings.view")
 def preview():
     form = PreviewForm(request.args, meta={"csrf": False})

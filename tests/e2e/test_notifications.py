@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 def test_the_preview_follows_the_chosen_message_and_language(page, live_server):
     login(page, live_server, "owner@trattoria.demo")
-    page.goto(live_server + "/notifications/settings")
+    page.goto(live_server + "/settings/notifications")
     subject = page.locator(".message-preview__subject")
     expect(subject).to_be_visible()
     page.select_option("#event", "quote_sent")
@@ -19,12 +19,12 @@ def test_the_preview_follows_the_chosen_message_and_language(page, live_server):
     expect(subject).to_have_text("Wycena zamówienia 1042")
     page.select_option("#channel", "sms")
     expect(page.locator(".message-preview__sms")).to_contain_text("wycena zamówienia 1042")
-    expect(page).to_have_url(live_server + "/notifications/settings")  # swapped, not reloaded
+    expect(page).to_have_url(live_server + "/settings/notifications")  # swapped, not reloaded
 
 
 def test_a_bad_reply_to_is_answered_next_to_the_field(page, live_server):
     login(page, live_server, "owner@trattoria.demo")
-    page.goto(live_server + "/notifications/settings")
+    page.goto(live_server + "/settings/notifications")
     page.fill("#reply_to", "not an address")
     page.click("#notification-settings-form button[type=submit]")
     expect(page.locator("#reply_to-error")).to_have_text("Enter a valid e-mail address.")

@@ -38,14 +38,14 @@ ROUTES = [
     ("GET", "/notifications/{nid}", "notifications.view", None),
     ("POST", "/notifications/{nid}/resend", "notifications.send", {}),
     ("GET", "/notifications/for/order/1", "notifications.view", None),
-    ("GET", "/notifications/settings", "settings.view", None),
+    ("GET", "/settings/notifications", "settings.view", None),
     (
         "POST",
-        "/notifications/settings",
+        "/settings/notifications",
         "settings.manage",
         {"sender_name": "X", "email_enabled": "y"},
     ),
-    ("GET", "/notifications/settings/preview", "settings.view", None),
+    ("GET", "/settings/notifications/preview", "settings.view", None),
 ]
 
 
@@ -173,7 +173,7 @@ def test_settings_are_saved_with_the_token_encrypted(app, auth, company):
         "provider_token": "tok-very-secret",
         "sms_from": "+420 600 000 001",
     }
-    assert auth.post("/notifications/settings", form).status_code == 302
+    assert auth.post("/settings/notifications", form).status_code == 302
     with company_ctx(app, company.id):
         row = db.session.execute(select(NotificationSettings)).scalar_one()
         assert b"tok-very-secret" not in bytes(row.provider_token_encrypted)
@@ -182,11 +182,11 @@ def test_settings_are_saved_with_the_token_encrypted(app, auth, company):
         from bizkit.core import crypto
 
         assert crypto.decrypt(row.provider_token_encrypted) == "tok-very-secret"
-    page = auth.get("/notifications/settings")
+    page = auth.get("/settings/notifications")
     assert "tok-very-secret" not in page.get_data(as_text=True)
     assert "A token is stored (encrypted). Leave empty to keep it." in text_of(page)
     # Saving again without a token keeps the stored one.
-    assert auth.post("/notifications/settings", {**form, "provider_token": ""}).status_code == 302
+    assert auth.post("/settings/notifications", {**form, "provider_token": ""}).status_code == 302
     with company_ctx(app, company.id):
         row = db.session.execute(select(NotificationSettings)).scalar_one()
         from bizkit.core import crypto
@@ -206,7 +206,7 @@ def test_bad_settings_get_a_message_next_to_the_field_and_nothing_saved(
     app, auth, company, field, value, message
 ):
     response = auth.post(
-        "/notifications/settings",
+        "/settings/notifications",
         {"email_enabled": "y", field: value},
         headers={"HX-Request": "true"},
     )
@@ -218,6 +218,6 @@ def test_bad_settings_get_a_message_next_to_the_field_and_nothing_saved(
 
 
 def test_sms_needs_the_provider_before_it_can_be_switched_on(auth):
-    response = auth.post("/notifications/settings", {"sms_enabled": "y"})
+    response = auth.post("/settings/notifications", {"sms_enabled": "y"})
     assert response.status_code == 422
     assert "Needed to send SMS or WhatsApp messages." in text_of(response)

@@ -76,11 +76,11 @@ def test_html_part_escapes_what_customers_typed(app):
 
 
 def test_settings_preview_renders_sample_data_in_the_chosen_language(auth, company):
-    page = auth.get("/notifications/settings?event=quote_sent&locale=es&channel=email")
+    page = auth.get("/settings/notifications?event=quote_sent&locale=es&channel=email")
     assert page.status_code == 200
     assert "Tu presupuesto para el pedido 1042" in text_of(page)
     fragment = auth.get(
-        "/notifications/settings/preview?event=low_stock&locale=pl&channel=sms",
+        "/settings/notifications/preview?event=low_stock&locale=pl&channel=sms",
         headers={"HX-Request": "true"},
     )
     assert fragment.status_code == 200
