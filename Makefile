@@ -80,3 +80,13 @@ bench: deps
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.seed
 	$(BIN)/python -m bench.run
+
+# Notifications: 10,000 e-mails through two RQ workers to a local SMTP sink, against a
+# plain smtplib loop (bench/notifications.py); writes bench/results/notifications.json.
+.PHONY: bench-notifications mail-sink
+bench-notifications: deps
+	$(BIN)/python -m bench.notifications
+
+# A local SMTP server that prints every message (development: MAIL_HOST=127.0.0.1 MAIL_PORT=8025).
+mail-sink: deps
+	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025

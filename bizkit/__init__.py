@@ -45,6 +45,7 @@ def _init_extensions(app: Flask) -> None:
     import bizkit.core.models
     import bizkit.customers.models
     import bizkit.inventory.models
+    import bizkit.notifications.models
     import bizkit.orders.models
     import bizkit.workflow.models  # noqa: F401
     from bizkit.core.i18n import install_translations, select_locale, select_timezone
@@ -73,6 +74,8 @@ def _register_blueprints(app: Flask) -> None:
     from bizkit.customers import bp as customers_bp
     from bizkit.dashboard import bp as dashboard_bp
     from bizkit.inventory import bp as inventory_bp
+    from bizkit.notifications import bp as notifications_bp
+    from bizkit.notifications import settings_bp as notification_settings_bp
     from bizkit.orders import bp as orders_bp
     from bizkit.settings import bp as settings_bp
     from bizkit.workflow import bp as workflow_bp
@@ -85,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inventory_bp)
     app.register_blueprint(workflow_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(notification_settings_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -104,6 +104,18 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "BizKit <noreply@localhost>"),
+        # Notifications (bizkit/notifications): "live" sends over SMTP and the SMS provider;
+        # "console" writes every message to the log instead (development).
+        "NOTIFY_BACKEND": os.environ.get(
+            "NOTIFY_BACKEND", "console" if env == "development" else "live"
+        ),
+        "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6")),
+        "NOTIFY_BACKOFF_SECONDS": float(os.environ.get("NOTIFY_BACKOFF_SECONDS", "30")),
+        "NOTIFY_BACKOFF_MAX_SECONDS": float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", "3600")),
+        "NOTIFY_SWEEP_AFTER_SECONDS": int(os.environ.get("NOTIFY_SWEEP_AFTER_SECONDS", "60")),
+        "NOTIFY_CLAIM_LEASE_SECONDS": int(os.environ.get("NOTIFY_CLAIM_LEASE_SECONDS", "300")),
+        "NOTIFY_SEND_TIMEOUT_SECONDS": float(os.environ.get("NOTIFY_SEND_TIMEOUT_SECONDS", "30")),
+        "BIZKIT_ENCRYPTION_KEY": os.environ.get("BIZKIT_ENCRYPTION_KEY", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

@@ -52,6 +52,8 @@ _ALL = frozenset(
         "audit.view",
         "workflows.manage",
         "api.manage",
+        "notifications.view",
+        "notifications.send",
     }
 )
 
@@ -75,6 +77,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "agenda.view",
             "agenda.edit",
             "invoices.view",
+            "notifications.view",
+            "notifications.send",
         }
     ),
     "kitchen": frozenset(
@@ -92,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "reports.view",
             "audit.view",
             "settings.view",
+            "notifications.view",
         }
     ),
 }

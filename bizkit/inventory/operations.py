@@ -99,6 +99,11 @@ def _quantity(qty, field: str = "quantity") -> Decimal:
     return value
 
 
+# Called as hook(actor, variant, available) when a movement takes a variant's available
+# stock from above its low-stock threshold to at or below it (once per crossing).
+LOW_STOCK_HOOKS: list = []
+
+
 def _move(
     actor,
     variant: Variant,
@@ -149,6 +154,13 @@ def _move(
         execution_options={"synchronize_session": False},
     ).one()
     db.session.expire(variant, ["on_hand", "reserved"])
+    threshold = variant.low_stock_threshold
+    if threshold is not None and LOW_STOCK_HOOKS:
+        available_after = totals.on_hand - totals.reserved
+        available_before = available_after - on_hand_change + reserved_change
+        if available_before > threshold >= available_after:
+            for hook in LOW_STOCK_HOOKS:
+                hook(actor, variant, available_after)
     movement = StockMovement(
         variant_id=variant.id,
         location_id=location.id,

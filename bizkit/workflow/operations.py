@@ -53,7 +53,13 @@ class SideEffect:
 
 SIDE_EFFECTS: dict[str, SideEffect] = {}
 # Handlers other modules attach to the named hooks (invoicing, notifications).
-HOOKS: dict[str, list[Callable]] = {"create_invoice_draft": [], "notify_customer": []}
+# "status_changed" handlers run after every transition, whatever the flow's side effects
+# (notifications cancels the reminders of a cancelled record there).
+HOOKS: dict[str, list[Callable]] = {
+    "create_invoice_draft": [],
+    "notify_customer": [],
+    "status_changed": [],
+}
 
 
 def register_side_effect(name: str, label) -> Callable:
@@ -339,6 +345,8 @@ def _move(entity, entity_type, from_code, to_code, version, actor, note, move) -
         effect = SIDE_EFFECTS.get(name)
         if effect is not None:
             effect.run(entity, actor, change)
+    for handler in HOOKS["status_changed"]:
+        handler(entity, actor, change)
     return change
 
 
