@@ -198,7 +198,7 @@ STATE_LABELS = {
     "active": _l("Active"),
     "inactive": _l("Switched off"),
     "scheduled": _l("Not yet valid"),
-    "expired": _l("Expired"),
+    "expired": _l("No longer valid"),
     "used_up": _l("Used up"),
 }
 
