@@ -9,3 +9,5 @@ from bizkit.orders.models import Order  # noqa: E402
 from bizkit.workflow.operations import register_entity  # noqa: E402
 
 register_entity("order", Order)
+
+from bizkit.orders import board  # noqa: E402,F401  (the live board's views)

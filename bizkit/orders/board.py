@@ -1,0 +1,114 @@
+"""The live order board: columns per open status, one-click moves, live updates over SSE.
+
+`/orders/board` renders the page (or, for htmx, only its body); the page's
+`/orders/board/stream` tells it when to refetch that body. A move posts the order's
+version, so a card moved by someone else meanwhile gets a conflict message instead
+of a second move. Cards that showed a conflict send `notice=<id>` with every later
+refetch, so the message survives the refresh an event triggers a moment later.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from babel.dates import format_timedelta
+from flask import Response, current_app, g, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from bizkit.core import events
+from bizkit.core.errors import BusinessRuleError
+from bizkit.core.htmx import render
+from bizkit.core.permissions import requires
+from bizkit.core.tenancy import get_or_404
+from bizkit.extensions import db, redis_connection
+from bizkit.orders import bp, live
+from bizkit.orders.board_data import load_board
+from bizkit.orders.models import Order
+from bizkit.workflow.operations import ConflictError, load_flow, transition
+
+MAX_NOTICES = 50
+
+
+def _notices() -> dict[int, str]:
+    """Conflict messages the board still shows, as sent back by the page."""
+    ids = [int(v) for v in request.values.getlist("notice")[:MAX_NOTICES] if v.isdigit()]
+    return dict.fromkeys(ids, _conflict_message())
+
+
+def _conflict_message() -> str:
+    return _("Someone else changed this order a moment ago; this is its current status.")
+
+
+def _render_board(status: int = 200, messages: dict[int, str] | None = None):
+    columns = load_board(load_flow("order"), g.membership.role)
+    return render(
+        "orders/board.html",
+        "orders/_board.html",
+        status=status,
+        columns=columns,
+        messages=messages or {},
+        now=datetime.now(UTC),
+        age=_age,
+    )
+
+
+def _age(delta) -> str:
+    """How long a card has waited, in the reader's language ("12 min", "3 h")."""
+    return format_timedelta(
+        delta, granularity="minute", threshold=1, format="short", locale=get_locale()
+    )
+
+
+@bp.route("/board")
+@requires("orders.view")
+def board():
+    return _render_board(messages=_notices())
+
+
+@bp.route("/board/<int:order_id>/move", methods=["POST"])
+@requires("orders.transition")
+def board_move(order_id: int):
+    order = get_or_404(Order, order_id)
+    messages = _notices()
+    messages.pop(order.id, None)
+    version = request.form.get("version", "")
+    try:
+        transition(
+            order,
+            request.form.get("to", ""),
+            current_user,
+            expected_version=int(version) if version.isdigit() else 0,
+        )
+    except BusinessRuleError as error:
+        # Nothing of the refused move may show on the board rendered below.
+        db.session.rollback()
+        if isinstance(error, ConflictError):
+            error.message = _conflict_message()
+        messages[order_id] = error.message
+        return _render_board(status=error.status, messages=messages)
+    return _render_board(messages=messages)
+
+
+@bp.route("/board/stream")
+@requires("orders.view")
+def board_stream():
+    """text/event-stream of "refresh" events for the current company's board."""
+    config = current_app.config
+    stream = live.board_events(
+        redis_connection(),
+        events.channel(g.company.id, "orders"),
+        heartbeat=config.get("BOARD_HEARTBEAT_SECONDS", 15.0),
+        lifetime=config.get("BOARD_STREAM_SECONDS", 300.0),
+    )
+    # The stream holds no database connection while it waits: the request's session is
+    # closed here (after_request's commit then has nothing to do), and the generator is
+    # not wrapped in stream_with_context, so the request context, and with it the
+    # session, is torn down before the first byte is sent.
+    db.session.close()
+    return Response(
+        stream,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
