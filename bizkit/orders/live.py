@@ -15,7 +15,9 @@ like any page). That keeps the design free of lost updates:
   closes this generator, and `finally` unsubscribes and closes the Redis connection);
 - after `lifetime` seconds the stream ends and the browser reconnects (`retry`), so a
   revoked membership or a company switch is noticed within minutes;
-- if Redis goes away the stream ends and the browser reconnects the same way.
+- if Redis drops the subscription, redis-py reconnects and resubscribes by itself;
+  whatever was published in between is lost, so the stream sends a `refresh` then;
+  if Redis stays away the stream ends and the browser reconnects (and refreshes).
 
 The generator touches neither the database nor the request: the view reads what it
 needs first, and the request's session is closed before the first byte is streamed.
@@ -30,11 +32,22 @@ import time
 from collections.abc import Iterator
 
 from redis import Redis
+from redis.client import PubSub
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
 RETRY_MS = 2000  # how long the browser waits before reconnecting a closed stream
+
+
+class _CountingPubSub(PubSub):
+    """A PubSub that counts its reconnections (each one may have missed messages)."""
+
+    reconnections = 0
+
+    def on_connect(self, connection) -> None:
+        self.reconnections += 1
+        super().on_connect(connection)
 
 
 def sse(event: str, data: str = "") -> str:
@@ -52,7 +65,7 @@ def board_events(
     poll: float = 1.0,
 ) -> Iterator[str]:
     """Yield SSE text for one open board subscribed to `channel_name`."""
-    pubsub = redis.pubsub()
+    pubsub = _CountingPubSub(redis.connection_pool)
     try:
         try:
             pubsub.subscribe(channel_name)
@@ -65,6 +78,7 @@ def board_events(
             return
         yield f"retry: {RETRY_MS}\n" + sse("refresh", json.dumps({"reason": "connected"}))
         started = last_write = time.monotonic()
+        known_reconnections = pubsub.reconnections
         while True:
             now = time.monotonic()
             if now - started >= lifetime:
@@ -72,6 +86,10 @@ def board_events(
             wait = max(0.0, min(poll, heartbeat - (now - last_write)))
             try:
                 message = pubsub.get_message(ignore_subscribe_messages=True, timeout=wait)
+                if pubsub.reconnections != known_reconnections:
+                    known_reconnections = pubsub.reconnections
+                    yield sse("refresh", json.dumps({"reason": "reconnected"}))
+                    last_write = time.monotonic()
                 if message is None:
                     if time.monotonic() - last_write >= heartbeat:
                         yield ": keep-alive\n\n"

@@ -378,3 +378,19 @@ def _subscribed_clients(redis_client) -> int:
         for client in redis_client.client_list()
         if int(client.get("sub", 0)) > 0 and int(client.get("db", -1)) == database
     )
+
+
+def test_a_lost_redis_subscription_makes_the_board_refetch(app, company, stream, redis_client):
+    """Whatever was published while the subscription was down is lost: the board must
+    refetch, whether the stream resubscribes by itself or ends for the browser to retry."""
+    board = stream()
+    assert board.next_event() == "refresh"
+    database = redis_client.connection_pool.connection_kwargs.get("db", 0)
+    for client in redis_client.client_list():
+        if int(client.get("sub", 0)) > 0 and int(client.get("db", -1)) == database:
+            redis_client.client_kill_filter(_id=client["id"])
+    try:
+        assert board.next_event() == "refresh"
+        assert "reconnected" in board.last_data
+    except StopIteration:
+        pass  # the stream ended: the browser reconnects, and every connection starts with one
