@@ -13,8 +13,9 @@ like any page). That keeps the design free of lost updates:
 - a comment line every `heartbeat` seconds keeps proxies from closing an idle stream
   and lets the server notice a client that went away (the write fails, the WSGI server
   closes this generator, and `finally` unsubscribes and closes the Redis connection);
-- after `lifetime` seconds the stream ends and the browser reconnects (`retry`), so a
-  revoked membership or a company switch is noticed within minutes;
+- after `lifetime` seconds, or when the server shuts down, the stream ends and the
+  browser reconnects (`retry`), so a revoked membership or a company switch is noticed
+  within minutes and a deploy does not wait for open boards;
 - if Redis drops the subscription, redis-py reconnects and resubscribes by itself;
   whatever was published in between is lost, so the stream sends a `refresh` then;
   if Redis stays away the stream ends and the browser reconnects (and refreshes).
@@ -38,6 +39,14 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 RETRY_MS = 2000  # how long the browser waits before reconnecting a closed stream
+
+
+def keep_streaming() -> bool:
+    """False once the server process is shutting down; gunicorn.conf.py points this at the
+    worker's `alive` flag, so open streams end within a second of a deploy or restart
+    (and the browsers reconnect to the new workers) instead of holding the old worker
+    for its whole graceful timeout."""
+    return True
 
 
 class _CountingPubSub(PubSub):
@@ -81,7 +90,7 @@ def board_events(
         known_reconnections = pubsub.reconnections
         while True:
             now = time.monotonic()
-            if now - started >= lifetime:
+            if now - started >= lifetime or not keep_streaming():
                 return
             wait = max(0.0, min(poll, heartbeat - (now - last_write)))
             try:
