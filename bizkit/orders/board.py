@@ -41,8 +41,8 @@ def _conflict_message() -> str:
     return _("Someone else changed this order a moment ago; this is its current status.")
 
 
-def _render_board(status: int = 200, messages: dict[int, str] | None = None):
-    columns = load_board(load_flow("order"), g.membership.role)
+def _render_board(status: int = 200, messages: dict[int, str] | None = None, flow=None):
+    columns = load_board(flow or load_flow("order"), g.membership.role)
     return render(
         "orders/board.html",
         "orders/_board.html",
@@ -74,12 +74,15 @@ def board_move(order_id: int):
     messages = _notices()
     messages.pop(order.id, None)
     version = request.form.get("version", "")
+    flow = load_flow("order")
     try:
         transition(
             order,
             request.form.get("to", ""),
             current_user,
             expected_version=int(version) if version.isdigit() else 0,
+            flow=flow,
+            actor_role=g.membership.role,
         )
     except BusinessRuleError as error:
         # Nothing of the refused move may show on the board rendered below.
@@ -88,7 +91,7 @@ def board_move(order_id: int):
             error.message = _conflict_message()
         messages[order_id] = error.message
         return _render_board(status=error.status, messages=messages)
-    return _render_board(messages=messages)
+    return _render_board(messages=messages, flow=flow)
 
 
 @bp.route("/board/stream")

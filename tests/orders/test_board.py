@@ -394,3 +394,33 @@ def test_a_lost_redis_subscription_makes_the_board_refetch(app, company, stream,
         assert "reconnected" in board.last_data
     except StopIteration:
         pass  # the stream ended: the browser reconnects, and every connection starts with one
+
+
+def test_a_move_costs_the_same_few_queries_however_full_the_board(
+    app, auth, company, make_order, restaurant_orders
+):
+    def move_queries(order_id, version, to):
+        statements = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            response = auth.post(
+                f"/orders/board/{order_id}/move",
+                {"to": to, "version": str(version)},
+                headers={"HX-Request": "true"},
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert response.status_code == 200
+        return len([s for s in statements if not s.lstrip().upper().startswith(("SAVE", "REL"))])
+
+    few = move_queries(restaurant_orders["confirmed"], 2, "PREPARING")
+    for _ in range(20):
+        make_order(company, ("Bread", "1", "1.00"))
+    many = move_queries(restaurant_orders["confirmed"], 3, "READY")
+    assert few == many <= 8
