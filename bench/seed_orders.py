@@ -100,7 +100,11 @@ def plan(company_ids: list[int]) -> list[int]:
     return [company_ids[0] if n < large_count else others[n % len(others)] for n in range(ORDERS)]
 
 
-def seed_orders(conn: psycopg.Connection, company_ids: list[int]) -> None:
+def seed_orders(
+    conn: psycopg.Connection, line_conn: psycopg.Connection, company_ids: list[int]
+) -> None:
+    """COPY orders on `conn` and their lines on `line_conn` side by side (one connection
+    runs one COPY at a time); both run with foreign-key triggers off."""
     rng = random.Random(11)
     flows = flow_statuses(conn)
     customers = samples(
@@ -133,7 +137,7 @@ def seed_orders(conn: psycopg.Connection, company_ids: list[int]) -> None:
     )
     with (
         conn.cursor() as order_cursor,
-        conn.cursor() as line_cursor,
+        line_conn.cursor() as line_cursor,
         order_cursor.copy(f"COPY customer_order ({order_columns}) FROM STDIN") as orders,
         line_cursor.copy(f"COPY order_line ({line_columns}) FROM STDIN") as lines,
     ):
@@ -218,14 +222,22 @@ def main() -> int:
         indexes = secondary_indexes(conn)
         for name, _definition in indexes:
             conn.execute(f'DROP INDEX "{name}"')
-        conn.execute("SET session_replication_role = replica")  # no FK triggers during COPY
-        seed_orders(conn, [company_id for company_id, _type in companies])
-        conn.execute("SET session_replication_role = DEFAULT")
-        print("  building order indexes ...", flush=True)
-        conn.execute("SET maintenance_work_mem = '512MB'")
-        for _name, definition in indexes:
-            conn.execute(definition)
         conn.commit()
+        try:
+            with psycopg.connect(db_url) as line_conn:
+                for c in (conn, line_conn):  # no FK triggers during COPY
+                    c.execute("SET session_replication_role = replica")
+                seed_orders(conn, line_conn, [company_id for company_id, _type in companies])
+                line_conn.commit()
+            conn.execute("SET session_replication_role = DEFAULT")
+            conn.commit()
+        finally:
+            print("  building order indexes ...", flush=True)
+            conn.rollback()
+            conn.execute("SET maintenance_work_mem = '512MB'")
+            for _name, definition in indexes:
+                conn.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+            conn.commit()
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE customer_order")
         conn.execute("VACUUM ANALYZE order_line")

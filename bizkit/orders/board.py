@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from babel.dates import format_timedelta
-from flask import Response, current_app, g, request
+from flask import Response, current_app, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from bizkit.core import events
 from bizkit.core.errors import BusinessRuleError
@@ -51,7 +52,22 @@ def _render_board(status: int = 200, messages: dict[int, str] | None = None, flo
         messages=messages or {},
         now=datetime.now(UTC),
         age=_age,
+        move_url_parts=_id_url("orders.board_move"),
+        detail_url=_id_url("orders.detail"),
     )
+
+
+_SOME_ID = 987654321
+
+
+def _id_url(endpoint: str) -> tuple[str, str] | None:
+    """(before, after) the order id in `endpoint`'s URL, built once per page rather than
+    once per card; None while the endpoint does not exist (the order detail page)."""
+    try:
+        before, after = url_for(endpoint, order_id=_SOME_ID).split(str(_SOME_ID))
+    except BuildError:
+        return None
+    return before, after
 
 
 def _age(delta) -> str:
