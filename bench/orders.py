@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench import services
 from bench.seed import BENCH_LOGIN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -261,3 +262,53 @@ def live_scenarios(base: str, cookie: str, db_url: str, hello_rps: float, failur
         transition_scenario(base, cookie, db_url, hello_rps, failures),
         sse_scenario(base, cookie, hello_rps, failures, list_path),
     ]
+
+
+# -- running only these -------------------------------------------------------------------
+
+
+def main() -> int:
+    """`python -m bench.orders`: the hello baseline and the orders scenarios only, merged
+    into bench/results/latest.json (rows of other scenarios are kept as they are)."""
+    from bench.run import APP_PORT, HELLO_PORT, RESULTS, get, login, start_gunicorn
+
+    db_url = services.database_url()
+    redis, redis_server = services.redis_url()
+    env = services.app_env(db_url, redis)
+    processes, rows, failures = [], [], []
+    try:
+        processes.append(start_gunicorn("bench.hello:app", HELLO_PORT, env))
+        processes.append(start_gunicorn("wsgi:app", APP_PORT, env))
+        base = f"http://127.0.0.1:{APP_PORT}"
+        cookie = login(base)
+        hello = wrk(f"http://127.0.0.1:{HELLO_PORT}/hello", 16, "")
+        print(f"baseline /hello: {hello['rps']:.0f} req/s", flush=True)
+        for name, path, other_size in page_scenarios(base, cookie, db_url):
+            _status_code, queries = get(base, path, cookie)
+            if other_size and get(base, other_size, cookie)[1] != queries:
+                failures.append(f"{name}: queries change with the page size")
+            wrk(base + path, 4, cookie)  # warm-up
+            throughput = wrk(base + path, 16, cookie)
+            latency = wrk(base + path, 4, cookie)
+            rows.append(_row(name, path, throughput, latency, queries, hello["rps"], failures))
+        rows += live_scenarios(base, cookie, db_url, hello["rps"], failures)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(30)
+        if redis_server is not None:
+            redis_server.stop()
+    latest = RESULTS / "latest.json"
+    mine = {row["scenario"] for row in rows}
+    kept = [r for r in json.loads(latest.read_text()) if r["scenario"] not in mine]
+    latest.write_text(json.dumps(kept + rows, indent=2, ensure_ascii=False) + "\n")
+    if failures:
+        print("\nBudgets missed:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nAll budgets met.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from babel.dates import format_timedelta
-from flask import Response, current_app, g, request, url_for
+from flask import Response, current_app, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,7 +20,7 @@ from werkzeug.routing import BuildError
 
 from bizkit.core import events
 from bizkit.core.errors import BusinessRuleError
-from bizkit.core.htmx import render
+from bizkit.core.htmx import is_htmx, render
 from bizkit.core.permissions import requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db, redis_connection
@@ -107,6 +107,8 @@ def board_move(order_id: int):
             error.message = _conflict_message()
         messages[order_id] = error.message
         return _render_board(status=error.status, messages=messages)
+    if not is_htmx():  # a plain form post (no JavaScript): back to the board's address
+        return redirect(url_for("orders.board"))
     return _render_board(messages=messages, flow=flow)
 
 

@@ -424,3 +424,14 @@ def test_a_move_costs_the_same_few_queries_however_full_the_board(
         make_order(company, ("Bread", "1", "1.00"))
     many = move_queries(restaurant_orders["confirmed"], 3, "READY")
     assert few == many <= 8
+
+
+def test_without_javascript_a_move_posts_the_form_and_returns_to_the_board(
+    app, auth, company, restaurant_orders
+):
+    response = auth.post(
+        f"/orders/board/{restaurant_orders['pending']}/move", {"to": "CONFIRMED", "version": "1"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/orders/board")
+    assert sorted(columns(auth.get("/orders/board"))["CONFIRMED"]) == [1, 2]
