@@ -16,8 +16,8 @@ import subprocess
 import sys
 
 from bench import orders, services
-from bench.run import APP_PORT, start_gunicorn
 from bench.run import login as bench_login
+from bench.run import start_gunicorn
 
 
 def main(counts: list[int]) -> int:
@@ -25,9 +25,10 @@ def main(counts: list[int]) -> int:
     redis, redis_server = services.redis_url()
     env = services.app_env(db_url, redis)
     path = os.environ.get("BENCH_CAPACITY_PATH", "/orders/board")
-    app = start_gunicorn("wsgi:app", APP_PORT, env)
+    port = int(os.environ.get("BENCH_PORT", "18010"))
+    app = start_gunicorn("wsgi:app", port, env)
     try:
-        base = f"http://127.0.0.1:{APP_PORT}"
+        base = f"http://127.0.0.1:{port}"
         cookie = bench_login(base)
         idle = orders.wrk(base + path, 4, cookie)
         print(f"{0:6} streams: {path} p50 {idle['p50_ms']:.1f} ms, p95 {idle['p95_ms']:.1f} ms")

@@ -78,8 +78,8 @@ def wrk(url: str, connections: int, cookie: str, script: str = "report.lua", **e
     """Like bench.run.wrk, with another script and its settings in the environment."""
     threads = min(connections, 2)
     done = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(connections), "-d", DURATION, "-s",
-         str(ROOT / "bench" / script), url],
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", DURATION, "--timeout", "10s",
+         "-s", str(ROOT / "bench" / script), url],
         env={**os.environ, "BENCH_COOKIE": cookie, "BENCH_THREADS": str(threads),
              "BENCH_REPORT_LUA": str(ROOT / "bench" / "report.lua"), **env},
         capture_output=True, text=True, check=True,
@@ -270,18 +270,23 @@ def live_scenarios(base: str, cookie: str, db_url: str, hello_rps: float, failur
 def main() -> int:
     """`python -m bench.orders`: the hello baseline and the orders scenarios only, merged
     into bench/results/latest.json (rows of other scenarios are kept as they are)."""
-    from bench.run import APP_PORT, HELLO_PORT, RESULTS, get, login, start_gunicorn
+    from bench.run import RESULTS, get, login, start_gunicorn
+
+    # Ports of their own (BENCH_PORT, BENCH_PORT + 1): bench.run's fixed ones may be taken
+    # by another checkout's benchmark on the same machine.
+    app_port = int(os.environ.get("BENCH_PORT", "18010"))
+    hello_port = app_port + 1
 
     db_url = services.database_url()
     redis, redis_server = services.redis_url()
     env = services.app_env(db_url, redis)
     processes, rows, failures = [], [], []
     try:
-        processes.append(start_gunicorn("bench.hello:app", HELLO_PORT, env))
-        processes.append(start_gunicorn("wsgi:app", APP_PORT, env))
-        base = f"http://127.0.0.1:{APP_PORT}"
+        processes.append(start_gunicorn("bench.hello:app", hello_port, env))
+        processes.append(start_gunicorn("wsgi:app", app_port, env))
+        base = f"http://127.0.0.1:{app_port}"
         cookie = login(base)
-        hello = wrk(f"http://127.0.0.1:{HELLO_PORT}/hello", 16, "")
+        hello = wrk(f"http://127.0.0.1:{hello_port}/hello", 16, "")
         print(f"baseline /hello: {hello['rps']:.0f} req/s", flush=True)
         for name, path, other_size in page_scenarios(base, cookie, db_url):
             _status_code, queries = get(base, path, cookie)

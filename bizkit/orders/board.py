@@ -9,11 +9,12 @@ refetch, so the message survives the refresh an event triggers a moment later.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
+from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_timedelta
 from flask import Response, current_app, g, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -51,7 +52,8 @@ def _render_board(status: int = 200, messages: dict[int, str] | None = None, flo
         columns=columns,
         messages=messages or {},
         now=datetime.now(UTC),
-        age=_age,
+        age=_ages(),
+        lines_label=_memo(_lines_label),
         move_url_parts=_id_url("orders.board_move"),
         detail_url=_id_url("orders.detail"),
     )
@@ -70,11 +72,30 @@ def _id_url(endpoint: str) -> tuple[str, str] | None:
     return before, after
 
 
-def _age(delta) -> str:
+def _memo(function):
+    """Cache `function` for one page: many cards share an age or a line count, and the
+    Babel formatting is most of what a card costs to render."""
+    return functools.lru_cache(maxsize=None)(function)
+
+
+def _ages():
     """How long a card has waited, in the reader's language ("12 min", "3 h")."""
-    return format_timedelta(
-        delta, granularity="minute", threshold=1, format="short", locale=get_locale()
-    )
+
+    @functools.cache
+    def in_minutes(minutes: int) -> str:
+        return format_timedelta(
+            timedelta(minutes=minutes),
+            granularity="minute",
+            threshold=1,
+            format="short",
+            locale=get_locale(),
+        )
+
+    return lambda delta: in_minutes(int(delta.total_seconds() // 60))
+
+
+def _lines_label(count: int) -> str:
+    return ngettext("%(num)d line", "%(num)d lines", count)
 
 
 @bp.route("/board")

@@ -23,7 +23,7 @@ from bizkit.extensions import db
 from bizkit.workflow.models import WorkflowStatus, WorkflowTransition
 from bizkit.workflow.operations import Flow, status_label
 
-CARDS_PER_COLUMN = 20
+CARDS_PER_COLUMN = 12
 COUNT_CAP = 1000
 
 _BOARD_SQL = text(
