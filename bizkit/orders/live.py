@@ -43,7 +43,7 @@ RETRY_MS = 2000  # how long the browser waits before reconnecting a closed strea
 
 def keep_streaming() -> bool:
     """False once the server process is shutting down; gunicorn.conf.py points this at the
-    worker's `alive` flag, so open streams end within a second of a deploy or restart
+    worker's `alive` flag, so open streams end within seconds of a deploy or restart
     (and the browsers reconnect to the new workers) instead of holding the old worker
     for its whole graceful timeout."""
     return True
@@ -71,9 +71,13 @@ def board_events(
     heartbeat: float = 15.0,
     lifetime: float = 300.0,
     coalesce: float = 0.1,
-    poll: float = 1.0,
+    poll: float = 5.0,
 ) -> Iterator[str]:
-    """Yield SSE text for one open board subscribed to `channel_name`."""
+    """Yield SSE text for one open board subscribed to `channel_name`.
+
+    A quiet stream wakes every `poll` seconds (at most) to check its lifetime and the
+    server's shutdown: rare enough that two thousand idle boards cost little, often
+    enough that a deploy's graceful timeout (10 s) is not reached."""
     pubsub = _CountingPubSub(redis.connection_pool)
     try:
         try:
