@@ -34,3 +34,5 @@ def post_worker_init(worker):
             # psycopg chooses its wait function when first imported: imported before
             # gevent patched the process, every query would block the whole worker.
             worker.log.error("gevent worker is not patched: database waits would block")
+        else:
+            worker.log.info("gevent: psycopg waits cooperatively (%s)", waiting.wait.__name__)
