@@ -27,12 +27,11 @@ log = logging.getLogger(__name__)
 def channel(company_id: int, topic: str) -> str:
     """The pub/sub channel of one company's events about one kind of thing (e.g. "orders").
 
-    Pub/sub channels are global to a Redis server, not per database number, so the name
-    carries the database the app uses: two BizKit installations (or test runs) sharing
-    one Redis server on different databases must not hear each other's company 1.
-    """
-    database = redis_connection().connection_pool.connection_kwargs.get("db", 0)
-    return f"bizkit:db{database}:events:{company_id}:{topic}"
+    Pub/sub channels are global to a Redis server, whatever database number a client
+    selected: two installations sharing one Redis server hear each other's company 1
+    (harmless for the board, whose events only make it refetch, but give each
+    installation its own Redis server)."""
+    return f"bizkit:events:{company_id}:{topic}"
 
 
 def publish_after_commit(company_id: int, topic: str, payload: dict[str, Any]) -> None:

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import event
 
 from bizkit.auth.models import User
-from bizkit.core import events
 from bizkit.extensions import db
 from bizkit.orders import operations as ops
 from bizkit.workflow import operations as workflow
@@ -362,14 +361,12 @@ def test_another_companys_moves_are_not_sent(app, make_company, make_order, stre
 
 
 def test_a_closed_stream_leaves_no_subscription_behind(app, company, stream, redis_client):
-    with app.app_context():
-        name = events.channel(company.id, "orders")
+    """Counted with CLIENT LIST on this test run's Redis database: channels are global to
+    the server, and other checkouts' tests may subscribe to a company 1 of their own."""
     board = stream()
     assert board.next_event() == "refresh"
-    assert redis_client.pubsub_numsub(name) == [(name.encode(), 1)]
     assert _subscribed_clients(redis_client) == 1
     board.close()
-    assert redis_client.pubsub_numsub(name) == [(name.encode(), 0)]
     assert _subscribed_clients(redis_client) == 0
 
 
