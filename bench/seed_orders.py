@@ -172,7 +172,8 @@ def seed_orders(
             tax = (total - total / (1 + TAX / 100)).quantize(CENT)
             paid = total if status == closed_codes[0] else Decimal(0)
             table = str(rng.randrange(1, 30)) if customer is None and rng.random() < 0.5 else None
-            search = fold(" ".join(p for p in (str(number), customer and customer[1], table) if p))
+            # As the app's refresh_search_text on main: customer, table, bike (not the number).
+            search = fold(" ".join(p for p in (customer and customer[1], table) if p))
             orders.write_row(
                 (order_id, company, number, customer and customer[0], "counter", status, version,
                  table, False, "EUR", total, 0, total, tax, paid, search, created, created)
