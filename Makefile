@@ -70,15 +70,17 @@ clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache
 
 # Benchmarks (bench/): a separate database (BENCH_DATABASE_URL, else embedded under
-# instance/bench-postgres) with 1,000,000 customers and 200,000 variants.
+# instance/bench-postgres) with 1,000,000 customers, 200,000 variants and 1,000,000 orders.
 .PHONY: bench-data bench
 bench-data: deps
 	$(BIN)/python -m bench.seed
+	$(BIN)/python -m bench.seed_orders
 
 bench: deps
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.seed
+	$(BIN)/python -m bench.seed_orders
 	$(BIN)/python -m bench.run
 
 # Notifications: 10,000 e-mails through two RQ workers to a local SMTP sink, against a

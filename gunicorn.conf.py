@@ -18,3 +18,21 @@ timeout = 30
 graceful_timeout = 10
 keepalive = 5
 accesslog = None  # BizKit logs one line per request itself, with the request id
+
+
+def post_worker_init(worker):
+    """Check the gevent set-up once the app is loaded, and let open board streams end as
+    soon as this worker is told to stop (bizkit.orders.live.keep_streaming)."""
+    from bizkit.orders import live
+
+    live.keep_streaming = lambda: worker.alive
+    if worker_class == "gevent":
+        from gevent import monkey
+        from psycopg import waiting
+
+        if not monkey.is_module_patched("socket") or waiting.wait is waiting.wait_c:
+            # psycopg chooses its wait function when first imported: imported before
+            # gevent patched the process, every query would block the whole worker.
+            worker.log.error("gevent worker is not patched: database waits would block")
+        else:
+            worker.log.info("gevent: psycopg waits cooperatively (%s)", waiting.wait.__name__)

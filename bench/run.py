@@ -24,6 +24,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from bench import orders as orders_bench
 from bench import services
 from bench.seed import BENCH_LOGIN, BENCH_PASSWORD
 
@@ -167,7 +168,8 @@ def main() -> int:
         hello = wrk(f"http://127.0.0.1:{HELLO_PORT}/hello", 16)
         print(f"baseline /hello: {hello['rps']:.0f} req/s")
         results, failures = [], []
-        for name, path, other_size in SCENARIOS:
+        scenarios = SCENARIOS + orders_bench.page_scenarios(base, cookie, db_url)
+        for name, path, other_size in scenarios:
             status, queries = get(base, path, cookie)
             if status != 200:
                 raise RuntimeError(f"{path} answered {status}")
@@ -202,6 +204,7 @@ def main() -> int:
                 f"{queries} queries  {row['ratio_to_hello']:.1%} of hello",
                 flush=True,
             )
+        results += orders_bench.live_scenarios(base, cookie, db_url, hello["rps"], failures)
     finally:
         for process in processes:
             process.terminate()

@@ -26,16 +26,22 @@ log = logging.getLogger(__name__)
 
 
 def channel(company_id: int, topic: str) -> str:
-    """The pub/sub channel of one company's events about one kind of thing (e.g. "orders")."""
+    """The pub/sub channel of one company's events about one kind of thing (e.g. "orders").
+
+    Pub/sub channels are global to a Redis server, whatever database number a client
+    selected: two installations sharing one Redis server hear each other's company 1
+    (harmless for the board, whose events only make it refetch, but give each
+    installation its own Redis server)."""
     return f"bizkit:events:{company_id}:{topic}"
 
 
 def publish_after_commit(company_id: int, topic: str, payload: dict[str, Any]) -> None:
     """Publish `payload` (JSON-able) to the company's `topic` once the transaction commits."""
     app = current_app._get_current_object()
-    db.session.info.setdefault(PENDING_KEY, []).append(
-        (app, channel(company_id, topic), json.dumps(payload, default=str))
-    )
+    pending = db.session.info.setdefault(PENDING_KEY, [])
+    item = (app, channel(company_id, topic), json.dumps(payload, default=str))
+    if item not in pending:  # three lines added in one request: one event
+        pending.append(item)
 
 
 @event.listens_for(OrmSession, "after_commit")

@@ -25,3 +25,5 @@ if customer_orders not in TIMELINE_SOURCES:
     TIMELINE_SOURCES.append(customer_orders)
 if refresh_customer_orders not in RENAME_HOOKS:
     RENAME_HOOKS.append(refresh_customer_orders)
+
+from bizkit.orders import board  # noqa: E402,F401  (the live board's views)

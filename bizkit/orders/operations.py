@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from bizkit.core import audit
+from bizkit.core import audit, events
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import Company
 from bizkit.core.permissions import role_can
@@ -119,6 +119,7 @@ def create_order(actor, **values) -> Order:
     db.session.flush()
     workflow.record_creation(order, actor)
     audit.record(actor, "order.create", order, {"number": [None, order.number]}, label=label(order))
+    announce(order, "order.created")
     return order
 
 
@@ -132,7 +133,18 @@ def update_details(actor, order: Order, values: dict) -> Order:
     db.session.flush()
     if changes:
         audit.record(actor, "order.update", order, changes, label=label(order))
+        announce(order, "order.changed")
     return order
+
+
+def announce(order: Order, event: str) -> None:
+    """Tell the company's open boards (after commit) that this order appeared or changed;
+    status changes are announced by the workflow's `transition()` itself."""
+    events.publish_after_commit(
+        order.company_id,
+        "orders",
+        {"event": event, "id": order.id, "status": order.status, "version": order.version},
+    )
 
 
 def label(order: Order) -> str:
@@ -292,6 +304,7 @@ def recalculate(order: Order) -> None:
     order.total = totals.total
     order.tax_total = totals.tax_total
     db.session.flush()
+    announce(order, "order.changed")
 
 
 def totals_of(order: Order):

@@ -231,6 +231,8 @@ def seed_flows(company) -> None:
 
 # -- moving -------------------------------------------------------------------------------
 
+_LOOK_UP = object()  # transition(actor_role=...) default: read the role from the database
+
 
 def transition(
     entity,
@@ -240,10 +242,14 @@ def transition(
     *,
     expected_version: int | None = None,
     flow: Flow | None = None,
+    actor_role: str | object | None = _LOOK_UP,
 ) -> StatusChange:
     """Move `entity` to `to_code`: validate, bump the version, record, run side effects,
     audit and publish an event — all in the caller's transaction. Refuses with a
-    translated `BusinessRuleError` (422) or `ConflictError` (409) and changes nothing."""
+    translated `BusinessRuleError` (422) or `ConflictError` (409) and changes nothing.
+
+    `actor_role` spares a query when the caller already knows the actor's role in the
+    current company (a view has the membership loaded); by default it is looked up."""
     entity_type = entity.WORKFLOW_ENTITY
     flow = flow or load_flow(entity_type)
     from_code = entity.status
@@ -266,7 +272,8 @@ def transition(
                 **{"from": flow.label(from_code), "to": flow.label(to_code)},
             )
         )
-    if not _allowed(move, role_of(actor)):
+    role = role_of(actor) if actor_role is _LOOK_UP else actor_role
+    if not _allowed(move, role):
         raise BusinessRuleError(
             _(
                 "Your role may not move this from “%(from)s” to “%(to)s”.",

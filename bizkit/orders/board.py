@@ -1,0 +1,156 @@
+"""The live order board: columns per open status, one-click moves, live updates over SSE.
+
+`/orders/board` renders the page (or, for htmx, only its body); the page's
+`/orders/board/stream` tells it when to refetch that body. A move posts the order's
+version, so a card moved by someone else meanwhile gets a conflict message instead
+of a second move. Cards that showed a conflict send `notice=<id>` with every later
+refetch, so the message survives the refresh an event triggers a moment later.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime, timedelta
+
+from babel.dates import format_timedelta
+from flask import Response, current_app, g, redirect, request, url_for
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from bizkit.core import events
+from bizkit.core.errors import BusinessRuleError
+from bizkit.core.htmx import is_htmx, render
+from bizkit.core.permissions import requires
+from bizkit.core.tenancy import get_or_404
+from bizkit.extensions import db, redis_connection
+from bizkit.orders import bp, live
+from bizkit.orders.board_data import load_board
+from bizkit.orders.models import Order
+from bizkit.workflow.operations import ConflictError, load_flow, transition
+
+MAX_NOTICES = 50
+
+
+def _notices() -> dict[int, str]:
+    """Conflict messages the board still shows, as sent back by the page."""
+    ids = [int(v) for v in request.values.getlist("notice")[:MAX_NOTICES] if v.isdigit()]
+    return dict.fromkeys(ids, _conflict_message())
+
+
+def _conflict_message() -> str:
+    return _("Someone else changed this order a moment ago; this is its current status.")
+
+
+def _render_board(status: int = 200, messages: dict[int, str] | None = None, flow=None):
+    columns = load_board(flow or load_flow("order"), g.membership.role)
+    return render(
+        "orders/board.html",
+        "orders/_board.html",
+        status=status,
+        columns=columns,
+        messages=messages or {},
+        now=datetime.now(UTC),
+        age=_ages(),
+        lines_label=_memo(_lines_label),
+        move_url_parts=_id_url("orders.board_move"),
+        detail_url=_id_url("orders.detail"),
+    )
+
+
+_SOME_ID = 987654321
+
+
+def _id_url(endpoint: str) -> tuple[str, str] | None:
+    """(before, after) the order id in `endpoint`'s URL, built once per page rather than
+    once per card; None while the endpoint does not exist (the order detail page)."""
+    try:
+        before, after = url_for(endpoint, order_id=_SOME_ID).split(str(_SOME_ID))
+    except BuildError:
+        return None
+    return before, after
+
+
+def _memo(function):
+    """Cache `function` for one page: many cards share an age or a line count, and the
+    Babel formatting is most of what a card costs to render."""
+    return functools.lru_cache(maxsize=None)(function)
+
+
+def _ages():
+    """How long a card has waited, in the reader's language ("12 min", "3 h")."""
+
+    @functools.cache
+    def in_minutes(minutes: int) -> str:
+        return format_timedelta(
+            timedelta(minutes=minutes),
+            granularity="minute",
+            threshold=1,
+            format="short",
+            locale=get_locale(),
+        )
+
+    return lambda delta: in_minutes(int(delta.total_seconds() // 60))
+
+
+def _lines_label(count: int) -> str:
+    return ngettext("%(num)d line", "%(num)d lines", count)
+
+
+@bp.route("/board")
+@requires("orders.view")
+def board():
+    return _render_board(messages=_notices())
+
+
+@bp.route("/board/<int:order_id>/move", methods=["POST"])
+@requires("orders.transition")
+def board_move(order_id: int):
+    order = get_or_404(Order, order_id)
+    messages = _notices()
+    messages.pop(order.id, None)
+    version = request.form.get("version", "")
+    flow = load_flow("order")
+    try:
+        transition(
+            order,
+            request.form.get("to", ""),
+            current_user,
+            expected_version=int(version) if version.isdigit() else 0,
+            flow=flow,
+            actor_role=g.membership.role,
+        )
+    except BusinessRuleError as error:
+        # Nothing of the refused move may show on the board rendered below.
+        db.session.rollback()
+        if isinstance(error, ConflictError):
+            error.message = _conflict_message()
+        messages[order_id] = error.message
+        return _render_board(status=error.status, messages=messages)
+    if not is_htmx():  # a plain form post (no JavaScript): back to the board's address
+        return redirect(url_for("orders.board"))
+    return _render_board(messages=messages, flow=flow)
+
+
+@bp.route("/board/stream")
+@requires("orders.view")
+def board_stream():
+    """text/event-stream of "refresh" events for the current company's board."""
+    config = current_app.config
+    stream = live.board_events(
+        redis_connection(),
+        events.channel(g.company.id, "orders"),
+        heartbeat=config.get("BOARD_HEARTBEAT_SECONDS", 15.0),
+        lifetime=config.get("BOARD_STREAM_SECONDS", 300.0),
+    )
+    # The stream holds no database connection while it waits: the request's session is
+    # closed here (after_request's commit then has nothing to do), and the generator is
+    # not wrapped in stream_with_context, so the request context, and with it the
+    # session, is torn down before the first byte is sent.
+    db.session.close()
+    return Response(
+        stream,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

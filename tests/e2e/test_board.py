@@ -1,0 +1,158 @@
+"""The live order board in two real browsers against gunicorn (as the Procfile runs it):
+a move in one shows in the other without reload, and a change made while a board's
+stream was down shows once it reconnects."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+import pytest
+import redis as redis_lib
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from bizkit import create_app
+from bizkit.core import tenancy
+from bizkit.core.models import Company
+from bizkit.extensions import db
+from bizkit.orders import operations as ops
+from bizkit.orders.models import Order
+from bizkit.workflow import operations as workflow
+from tests.conftest import _with_database, app_config
+from tests.e2e.conftest import login, separate_redis_db
+
+pytestmark = pytest.mark.e2e
+
+CARD = '[data-testid=order-card][data-number="{number}"]'
+
+
+@pytest.fixture(scope="module")
+def backend(live_server, services):
+    """The app on the live server's database and Redis, to make changes as the system."""
+    database_url = _with_database(services["admin_url"], f"bizkit_e2e_{os.getpid()}")
+    app = create_app(app_config(database_url, separate_redis_db(services["redis_url"])))
+    app.config["E2E_DATABASE_URL"] = database_url
+    return app
+
+
+def new_order(app, *statuses: str) -> int:
+    """A Trattoria order (table 7) moved along `statuses`; returns its number."""
+    with app.app_context():
+        company = db.session.execute(
+            select(Company).where(Company.slug == "trattoria-demo")
+        ).scalar_one()
+        tenancy.activate(company.id)
+        order = ops.create_order(None, table_label="7")
+        ops.add_line(None, order, description="Pizza", quantity="1", unit_price="9.90")
+        for status in statuses:
+            workflow.transition(order, status, None)
+        db.session.commit()
+        number = order.number
+        db.session.remove()
+    return number
+
+
+def move(app, number: int, status: str) -> None:
+    with app.app_context():
+        company = db.session.execute(
+            select(Company).where(Company.slug == "trattoria-demo")
+        ).scalar_one()
+        tenancy.activate(company.id)
+        order = db.session.execute(select(Order).where(Order.number == number)).scalar_one()
+        workflow.transition(order, status, None)
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def open_board(browser, live_server):
+    """Open separate browsers (own cookies) logged in, on the board, stream open."""
+    contexts = []
+
+    def opener(email: str):
+        contexts.append(browser.new_context())
+        return _open_board(contexts[-1], live_server, email)
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def _open_board(context, live_server, email: str):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    login(page, live_server, email)
+    expect(page.locator("nav.sidebar")).to_be_visible()
+    with page.expect_response(lambda r: r.url.endswith("/orders/board/stream")):
+        page.goto(live_server + "/orders/board")
+    page.evaluate("window.boardNotReloaded = true")
+    return page, errors
+
+
+def in_column(page, status: str, number: int):
+    return page.locator(f"[data-status={status}] " + CARD.format(number=number))
+
+
+def test_a_move_on_one_board_shows_on_the_other_without_reload(backend, open_board):
+    number = new_order(backend)
+    owner, owner_errors = open_board("owner@trattoria.demo")
+    kitchen, kitchen_errors = open_board("kitchen@trattoria.demo")
+    expect(in_column(kitchen, "PENDING", number)).to_be_visible()
+    # The kitchen may not confirm an order; the owner may.
+    expect(in_column(kitchen, "PENDING", number).get_by_role("button")).to_have_count(0)
+
+    in_column(owner, "PENDING", number).get_by_role("button", name="Confirmed").click()
+    expect(in_column(owner, "CONFIRMED", number)).to_be_visible()
+    expect(in_column(kitchen, "CONFIRMED", number)).to_be_visible(timeout=2000)
+
+    in_column(kitchen, "CONFIRMED", number).get_by_role("button", name="Preparing").click()
+    expect(in_column(owner, "PREPARING", number)).to_be_visible(timeout=2000)
+
+    # Orders created elsewhere appear too.
+    created = new_order(backend)
+    expect(in_column(kitchen, "PENDING", created)).to_be_visible(timeout=2000)
+
+    assert owner.evaluate("window.boardNotReloaded") is True
+    assert kitchen.evaluate("window.boardNotReloaded") is True
+    assert owner_errors == [] and kitchen_errors == []
+    # The open streams hold no database transaction while they wait.
+    with psycopg.connect(backend.config["E2E_DATABASE_URL"]) as conn:
+        stuck = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND state LIKE 'idle in transaction%%'"
+        ).fetchone()[0]
+    assert stuck == 0
+
+
+def kill_board_streams(services) -> None:
+    """Drop the live server's board subscriptions in Redis: each open stream ends (as when
+    Redis restarts) and its browser has to reconnect."""
+    redis = redis_lib.Redis.from_url(separate_redis_db(services["redis_url"]))
+    database = redis.connection_pool.connection_kwargs.get("db", 0)
+    for client in redis.client_list():
+        # (the rq worker's own subscription goes too; it reconnects by itself)
+        if int(client.get("sub", 0)) > 0 and int(client.get("db", -1)) == database:
+            redis.client_kill_filter(_id=client["id"])
+
+
+def test_a_change_made_while_the_stream_was_down_shows_after_reconnection(
+    backend, open_board, services
+):
+    number = new_order(backend)
+    kitchen, _errors = open_board("kitchen@trattoria.demo")
+    expect(in_column(kitchen, "PENDING", number)).to_be_visible()
+
+    # The stream drops, and reconnecting fails for a while (a proxy restarting).
+    kitchen.route("**/orders/board/stream", lambda route: route.abort())
+    kill_board_streams(services)
+    kitchen.wait_for_timeout(500)
+    move(backend, number, "CONFIRMED")  # published while this board does not listen
+    kitchen.wait_for_timeout(2500)
+    expect(in_column(kitchen, "PENDING", number)).to_be_visible()  # it could not know
+
+    with kitchen.expect_response(lambda r: r.url.endswith("/orders/board/stream"), timeout=20000):
+        kitchen.unroute("**/orders/board/stream")
+    expect(in_column(kitchen, "CONFIRMED", number)).to_be_visible(timeout=3000)
+    assert kitchen.evaluate("window.boardNotReloaded") is True

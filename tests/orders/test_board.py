@@ -1,0 +1,440 @@
+"""The live order board: columns and cards, one-click moves per role, conflicts, constant
+queries, and the Server-Sent Events stream fed by real Redis pub/sub."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from sqlalchemy import event
+
+from bizkit.auth.models import User
+from bizkit.extensions import db
+from bizkit.orders import operations as ops
+from bizkit.workflow import operations as workflow
+from tests.conftest import company_ctx, text_of
+from tests.orders.conftest import load_order
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def place(app, company, order_id: int, *statuses: str) -> None:
+    """Move an order along its flow as the system would."""
+    with company_ctx(app, company.id):
+        order = load_order(order_id)
+        for status in statuses:
+            workflow.transition(order, status, None)
+
+
+def columns(response) -> dict[str, dict[int, list[str]]]:
+    """{status code: {order number: [button labels]}} as the board shows them."""
+    html = response.get_data(as_text=True)
+    board = {}
+    for section in re.split(r'(?=<section class="board-column")', html)[1:]:
+        code = re.search(r'data-status="([A-Z_]+)"', section).group(1)
+        cards = {}
+        for card in re.findall(r'<li class="board-card.*?</li>', section, flags=re.S):
+            number = int(re.search(r'data-number="(\d+)"', card).group(1))
+            buttons = re.findall(r"<button[^>]*>\s*(.*?)\s*</button>", card, flags=re.S)
+            cards[number] = buttons
+        board[code] = cards
+    return board
+
+
+def count_queries(app, client, url) -> int:
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(
+        [s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
+    )
+
+
+@pytest.fixture
+def restaurant_orders(app, company, make_order):
+    """#1 pending (walk-in, table 4), #2 confirmed (take-away), #3 delivered (closed)."""
+    first = make_order(company, ("Pizza", "2", "9.90"), table_label="4")
+    second = make_order(company, ("Tiramisu", "1", "5.00"), takeaway=True)
+    third = make_order(company, ("Water", "1", "2.00"))
+    place(app, company, second, "CONFIRMED")
+    place(app, company, third, "CONFIRMED", "PREPARING", "READY", "DELIVERED")
+    return {"pending": first, "confirmed": second, "delivered": third}
+
+
+# -- the page -----------------------------------------------------------------------------
+
+
+def test_open_orders_appear_in_their_status_columns_and_closed_ones_do_not(auth, restaurant_orders):
+    response = auth.get("/orders/board")
+    assert response.status_code == 200
+    board = columns(response)
+    assert list(board) == ["PENDING", "CONFIRMED", "PREPARING", "READY"]
+    assert list(board["PENDING"]) == [1]
+    assert list(board["CONFIRMED"]) == [2]
+    assert board["PREPARING"] == {} and board["READY"] == {}
+    text = text_of(response)
+    assert "Table 4" in text and "Take-away" in text
+    assert "2 lines" not in text and "1 line" in text
+    assert "€19.80" in text  # 2 × 9.90
+    assert "Delivered" not in text  # terminal statuses are not columns
+    assert "sse.min.js" in response.get_data(as_text=True)
+
+
+def test_the_sse_extension_is_loaded_only_on_the_board(auth):
+    assert "sse.min.js" not in auth.get("/dashboard").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("role", "pending_buttons", "confirmed_buttons"),
+    [
+        ("owner", ["Confirmed", "Cancelled"], ["Preparing", "Cancelled"]),
+        ("staff", ["Confirmed", "Cancelled"], ["Preparing", "Cancelled"]),
+        ("kitchen", [], ["Preparing"]),
+        ("accountant", [], []),
+    ],
+)
+def test_each_card_offers_only_the_moves_the_role_may_make(
+    client, company, make_user, restaurant_orders, role, pending_buttons, confirmed_buttons
+):
+    client.login(make_user(company, role))
+    board = columns(client.get("/orders/board"))
+    assert board["PENDING"][1] == pending_buttons
+    assert board["CONFIRMED"][2] == confirmed_buttons
+
+
+def test_a_click_moves_the_card_and_returns_the_board_body(app, auth, company, restaurant_orders):
+    response = auth.post(
+        f"/orders/board/{restaurant_orders['pending']}/move",
+        {"to": "CONFIRMED", "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<html" not in html  # the fragment only
+    board = columns(response)
+    assert board["PENDING"] == {} and sorted(board["CONFIRMED"]) == [1, 2]
+    with company_ctx(app, company.id):
+        assert load_order(restaurant_orders["pending"]).status == "CONFIRMED"
+
+
+def test_a_stale_click_is_a_conflict_shown_on_the_card_and_changes_nothing(
+    app, auth, company, restaurant_orders
+):
+    order_id = restaurant_orders["confirmed"]  # version 2 after its move to CONFIRMED
+    place(app, company, order_id, "PREPARING")  # someone else moved it meanwhile
+    response = auth.post(
+        f"/orders/board/{order_id}/move",
+        {"to": "CANCELLED", "version": "2"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 409
+    assert "Someone else changed this order a moment ago" in text_of(response)
+    assert 2 in columns(response)["PREPARING"]  # the card, refreshed, in its real column
+    assert f'name="notice" value="{order_id}"' in response.get_data(as_text=True)
+    with company_ctx(app, company.id):
+        assert load_order(order_id).status == "PREPARING"
+    # A refetch that carries the notice back (as the page does) keeps the message ...
+    again = auth.get(f"/orders/board?notice={order_id}", headers={"HX-Request": "true"})
+    assert "Someone else changed this order" in text_of(again)
+    # ... and a plain one does not.
+    assert "Someone else changed" not in text_of(auth.get("/orders/board"))
+
+
+def test_a_move_the_role_may_not_make_is_refused_with_a_message(
+    app, client, company, make_user, restaurant_orders
+):
+    client.login(make_user(company, "kitchen"))
+    response = client.post(
+        f"/orders/board/{restaurant_orders['pending']}/move",
+        {"to": "CONFIRMED", "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 403
+    assert "Your role may not move this" in text_of(response)
+    with company_ctx(app, company.id):
+        assert load_order(restaurant_orders["pending"]).status == "PENDING"
+
+
+def test_a_refused_side_effect_leaves_the_card_where_it_was(
+    app, auth, company, make_item, make_order
+):
+    """Confirming reserves stock; not enough stock refuses the move and nothing shows moved."""
+    wine = make_item(company, "Rare wine", price="40.00", stock="1")
+    order_id = make_order(company, (wine, "3"))
+    response = auth.post(
+        f"/orders/board/{order_id}/move",
+        {"to": "CONFIRMED", "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert list(columns(response)["PENDING"]) == [1]
+    assert "board-card--notice" in response.get_data(as_text=True)
+    with company_ctx(app, company.id):
+        assert load_order(order_id).status == "PENDING"
+
+
+def test_another_companys_order_is_not_found(auth, make_company, make_order):
+    other = make_company("Elsewhere", business_type="restaurant")
+    foreign = make_order(other, ("Soup", "1", "4.00"))
+    response = auth.post(f"/orders/board/{foreign}/move", {"to": "CONFIRMED", "version": "1"})
+    assert response.status_code == 404
+    assert columns(auth.get("/orders/board"))["PENDING"] == {}
+
+
+def test_queries_do_not_grow_with_the_cards(app, auth, company, make_order):
+    ids = [make_order(company, ("Bread", "1", "1.00"), ("Oil", "1", "2.00")) for _ in range(3)]
+    place(app, company, ids[0], "CONFIRMED")
+    few = count_queries(app, auth, "/orders/board")
+    for n in range(27):
+        order_id = make_order(company, ("Bread", "1", "1.00"))
+        if n % 3 == 0:
+            place(app, company, order_id, "CONFIRMED", "PREPARING")
+    many = count_queries(app, auth, "/orders/board")
+    response = auth.get("/orders/board")
+    shown = {code: len(cards) for code, cards in columns(response).items()}
+    assert shown == {"PENDING": 12, "CONFIRMED": 1, "PREPARING": 9, "READY": 0}  # 12 a column
+    assert "+8 more" in text_of(response)
+    assert few == many
+    assert many <= 8
+
+
+def test_a_full_column_shows_the_oldest_cards_and_how_many_more(
+    app, auth, company, make_order, monkeypatch
+):
+    from bizkit.orders import board_data
+
+    monkeypatch.setattr(board_data, "CARDS_PER_COLUMN", 2)
+    monkeypatch.setattr(board_data.load_board, "__defaults__", (2,))
+    for _ in range(5):
+        make_order(company, ("Bread", "1", "1.00"))
+    response = auth.get("/orders/board")
+    assert list(columns(response)["PENDING"]) == [1, 2]
+    assert "+3 more" in text_of(response)
+
+
+# -- login and permissions ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/orders/board", "/orders/board/stream"])
+def test_board_and_stream_need_a_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_the_board_routes_declare_their_permissions(app):
+    """Every role holds orders.view today; the declaration is what keeps it that way."""
+    declared = {
+        endpoint: app.view_functions[endpoint].bizkit_permission
+        for endpoint in ("orders.board", "orders.board_stream", "orders.board_move")
+    }
+    assert declared == {
+        "orders.board": "orders.view",
+        "orders.board_stream": "orders.view",
+        "orders.board_move": "orders.transition",
+    }
+
+
+def test_moving_needs_the_transition_permission(client, company, make_user, restaurant_orders):
+    client.login(make_user(company, "accountant"))
+    response = client.post(
+        f"/orders/board/{restaurant_orders['pending']}/move", {"to": "CONFIRMED", "version": "1"}
+    )
+    assert response.status_code == 403
+
+
+# -- the stream ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fast_stream(app):
+    """Heartbeats every 0.3 s, so a quiet stream still hands back control to the test."""
+    saved = {k: app.config.get(k) for k in ("BOARD_HEARTBEAT_SECONDS", "BOARD_STREAM_SECONDS")}
+    app.config.update(BOARD_HEARTBEAT_SECONDS=0.3, BOARD_STREAM_SECONDS=30.0)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            app.config.pop(key, None)
+        else:
+            app.config[key] = value
+
+
+class Stream:
+    """An open /orders/board/stream read event by event through the test client."""
+
+    def __init__(self, client):
+        self.response = client.raw.get("/orders/board/stream", buffered=False)
+        assert self.response.status_code == 200
+        assert self.response.mimetype == "text/event-stream"
+        self.chunks = iter(self.response.response)
+
+    def next_event(self, within: float = 2.0) -> str | None:
+        """The next `event:` name, or None if only heartbeats came for `within` seconds."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            chunk = next(self.chunks)
+            chunk = chunk.decode() if isinstance(chunk, bytes) else chunk
+            if chunk.startswith(":"):
+                continue
+            match = re.search(r"^event: (\w+)$", chunk, flags=re.M)
+            self.last_data = re.search(r"^data: (.*)$", chunk, flags=re.M).group(1)
+            return match.group(1)
+        return None
+
+    def close(self):
+        self.response.close()
+
+
+@pytest.fixture
+def stream(auth, fast_stream):
+    opened = []
+
+    def open_stream():
+        opened.append(Stream(auth))
+        return opened[-1]
+
+    yield open_stream
+    for s in opened:
+        s.close()
+
+
+def _owner(owner):
+    return db.session.get(User, owner.id)
+
+
+def test_the_stream_starts_with_a_refresh_then_announces_committed_moves(
+    app, company, owner, restaurant_orders, stream
+):
+    board = stream()
+    assert board.next_event() == "refresh"  # (re)connected: refetch first
+    assert board.next_event(within=0.5) is None  # nothing happened
+    with company_ctx(app, company.id):
+        workflow.transition(load_order(restaurant_orders["pending"]), "CONFIRMED", _owner(owner))
+    assert board.next_event() == "refresh"
+    assert str(restaurant_orders["pending"]) in board.last_data
+
+
+def test_new_orders_and_line_changes_are_announced_too(app, company, make_order, stream):
+    board = stream()
+    assert board.next_event() == "refresh"
+    order_id = make_order(company, ("Soup", "1", "4.00"))
+    assert board.next_event() == "refresh"
+    with company_ctx(app, company.id):
+        order = load_order(order_id)
+        ops.update_line(None, order, order.lines[0], quantity="2")
+    assert board.next_event() == "refresh"
+    assert str(order_id) in board.last_data
+
+
+def test_a_rolled_back_move_is_never_announced(app, company, restaurant_orders, stream):
+    board = stream()
+    assert board.next_event() == "refresh"
+    with app.app_context():
+        from bizkit.core import tenancy
+
+        tenancy.activate(company.id)
+        workflow.transition(load_order(restaurant_orders["pending"]), "CONFIRMED", None)
+        db.session.rollback()
+        db.session.remove()
+    assert board.next_event(within=1.0) is None
+    with company_ctx(app, company.id):
+        assert load_order(restaurant_orders["pending"]).status == "PENDING"
+
+
+def test_another_companys_moves_are_not_sent(app, make_company, make_order, stream):
+    other = make_company("Elsewhere", business_type="restaurant")
+    foreign = make_order(other, ("Soup", "1", "4.00"))
+    board = stream()
+    assert board.next_event() == "refresh"
+    place(app, other, foreign, "CONFIRMED")
+    assert board.next_event(within=1.0) is None
+
+
+def test_a_closed_stream_leaves_no_subscription_behind(app, company, stream, redis_client):
+    """Counted with CLIENT LIST on this test run's Redis database: channels are global to
+    the server, and other checkouts' tests may subscribe to a company 1 of their own."""
+    before = _subscribed_clients(redis_client)
+    board = stream()
+    assert board.next_event() == "refresh"
+    streaming = _subscribed_clients(redis_client) - before
+    assert len(streaming) == 1
+    board.close()
+    assert not streaming & _subscribed_clients(redis_client)
+
+
+def _subscribed_clients(redis_client) -> set[str]:
+    """Ids of the Redis connections subscribed to something, on this run's database."""
+    database = redis_client.connection_pool.connection_kwargs.get("db", 0)
+    return {
+        client["id"]
+        for client in redis_client.client_list()
+        if int(client.get("sub", 0)) > 0 and int(client.get("db", -1)) == database
+    }
+
+
+def test_a_lost_redis_subscription_makes_the_board_refetch(app, company, stream, redis_client):
+    """Whatever was published while the subscription was down is lost: the board must
+    refetch, whether the stream resubscribes by itself or ends for the browser to retry."""
+    board = stream()
+    assert board.next_event() == "refresh"
+    for client_id in _subscribed_clients(redis_client):
+        redis_client.client_kill_filter(_id=client_id)
+    try:
+        assert board.next_event() == "refresh"
+        assert "reconnected" in board.last_data
+    except StopIteration:
+        pass  # the stream ended: the browser reconnects, and every connection starts with one
+
+
+def test_a_move_costs_the_same_few_queries_however_full_the_board(
+    app, auth, company, make_order, restaurant_orders
+):
+    def move_queries(order_id, version, to):
+        statements = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            response = auth.post(
+                f"/orders/board/{order_id}/move",
+                {"to": to, "version": str(version)},
+                headers={"HX-Request": "true"},
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert response.status_code == 200
+        return len([s for s in statements if not s.lstrip().upper().startswith(("SAVE", "REL"))])
+
+    # The same move (no side effects) twice, with a few cards and with many.
+    second = make_order(company, ("Bread", "1", "1.00"))
+    place(app, company, second, "CONFIRMED")
+    few = move_queries(restaurant_orders["confirmed"], 2, "PREPARING")
+    for _ in range(20):
+        make_order(company, ("Bread", "1", "1.00"))
+    many = move_queries(second, 2, "PREPARING")
+    assert few == many <= 8
+
+
+def test_without_javascript_a_move_posts_the_form_and_returns_to_the_board(
+    app, auth, company, restaurant_orders
+):
+    response = auth.post(
+        f"/orders/board/{restaurant_orders['pending']}/move", {"to": "CONFIRMED", "version": "1"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/orders/board")
+    assert sorted(columns(auth.get("/orders/board"))["CONFIRMED"]) == [1, 2]
