@@ -157,9 +157,12 @@ def run() -> int:
         worker = [str(bin_dir / "rq"), "worker", "--with-scheduler"]
         worker += ["-w", "bizkit.core.jobs.AppWorker", "--url", env["REDIS_URL"]]
         worker += ["default", "notifications", "pdf"]
+        # The sweeper of the notifications outbox (as the Procfile's `cron` process).
+        cron = [str(bin_dir / "rq"), "cron", "--url", env["REDIS_URL"], "bizkit.notifications.cron"]
         # Own sessions: Ctrl+C reaches only this runner, which then stops them in order.
         children.append(subprocess.Popen(web, env=env, start_new_session=True))
         children.append(subprocess.Popen(worker, env=env, start_new_session=True))
+        children.append(subprocess.Popen(cron, env=env, start_new_session=True))
         print()
         print(f"  BizKit is running at http://127.0.0.1:{port}/")
         print(f"  Demo logins (password {DEMO_PASSWORD}):")
@@ -176,7 +179,7 @@ def run() -> int:
         print("* A process stopped unexpectedly; stopping the rest.")
         return 1
     except KeyboardInterrupt:
-        print("\n* Stopping the web server, the worker, Redis and PostgreSQL ...")
+        print("\n* Stopping the web server, the worker, the cron, Redis and PostgreSQL ...")
         return 0
     finally:
         for child in children:
