@@ -30,6 +30,8 @@ PAGES = {
     "customers_search": "/customers/?q=dvorak",
     "inventory_list": "/inventory/",
     "dashboard": "/dashboard",
+    "orders_list": "/orders/",
+    "orders_board": "/orders/board",
 }
 
 

@@ -80,8 +80,11 @@ def list_orders(
     filters: OrderFilters, zone: str, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> Page:
     """A page of orders matching `filters`, newest first (a stable keyset on id)."""
+    # ORDER BY company_id, id (company_id is fixed by the tenant filter) steers PostgreSQL
+    # to the (company_id, ...) indexes; by id alone it may walk the primary key backwards
+    # through every newer order of other companies (120 ms for a large, old company).
     return keyset_page(
-        filtered_statement(filters, zone),
+        filtered_statement(filters, zone).order_by(Order.company_id.desc()),
         [Order.id],
         cursor,
         limit,

@@ -60,6 +60,29 @@ def test_every_catalog_entry_is_translated(locale):
     assert problems == []
 
 
+def test_every_string_in_the_code_is_in_the_catalogs(tmp_path):
+    """A string added to the code but never extracted would show in English to everyone:
+    extract afresh (as `make extract-messages` does) and compare with the catalogs."""
+    import subprocess
+    import sys
+
+    pot = tmp_path / "messages.pot"
+    root = CATALOGS.parent
+    extract = ["extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(pot)]
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "-q", *extract, "."],
+        cwd=root,
+        check=True,
+    )
+    with pot.open("rb") as handle:
+        wanted = {m.id for m in read_po(handle) if m.id}
+    for locale in LOCALES:
+        with (CATALOGS / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            have = {m.id for m in read_po(handle, locale=locale) if m.id}
+        missing = sorted(str(m) for m in wanted - have)
+        assert missing == [], f"{locale}: run `make extract-messages` and translate {missing[:5]}"
+
+
 def test_compiled_catalogs_exist():
     for locale in LOCALES:
         assert (CATALOGS / locale / "LC_MESSAGES" / "messages.mo").exists(), locale
