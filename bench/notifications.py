@@ -235,6 +235,10 @@ def main() -> int:
         "messages": COUNT,
     }
     (RESULTS / "notifications.json").write_text(json.dumps(result, indent=2) + "\n")
+    latest = RESULTS / "latest.json"  # one list of every scenario; the others are kept
+    rows = json.loads(latest.read_text()) if latest.exists() else []
+    rows = [r for r in rows if r.get("scenario") != result["scenario"]] + [result]
+    latest.write_text(json.dumps(rows, indent=2) + "\n")
     if sink.count != COUNT:
         print(f"FAIL: the sink received {sink.count} messages, expected {COUNT}")
         return 1

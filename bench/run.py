@@ -219,7 +219,11 @@ def main() -> int:
         "results": results,
         "budget_failures": failures,
     }
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    # Scenarios measured by other scripts (bench.notifications) keep their last row.
+    latest = RESULTS / "latest.json"
+    measured = {r["scenario"] for r in results}
+    kept = [r for r in json.loads(latest.read_text()) if r.get("scenario") not in measured]
+    (RESULTS / "latest.json").write_text(json.dumps(results + kept, indent=2) + "\n")
     (RESULTS / "latest-run.json").write_text(json.dumps(report, indent=2) + "\n")
     print_table(results, report["machine"])
     if failures:

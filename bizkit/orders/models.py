@@ -50,7 +50,10 @@ class Order(TenantMixin, db.Model):
         CheckConstraint("discount_total <= lines_total", name="discount_within_lines"),
         CheckConstraint("paid_total >= 0", name="paid_not_negative"),
         Index("ix_customer_order_company_newest", "company_id", "id"),
-        Index("ix_customer_order_company_status", "company_id", "status", "id"),
+        Index("ix_customer_order_company_status", "company_id", "status", "id"),  # the board
+        Index(  # the list filtered by status, newest first
+            "ix_customer_order_company_status_created", "company_id", "status", "created_at", "id"
+        ),
         Index("ix_customer_order_company_created", "company_id", "created_at", "id"),
         Index("ix_customer_order_company_customer", "company_id", "customer_id", "id"),
         Index(
