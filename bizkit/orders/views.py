@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from flask import Response, flash, g, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import is_htmx, render
@@ -205,10 +206,32 @@ def detail_context(order: Order, **extra) -> dict:
     return context
 
 
+def order_for_page(order_id) -> Order:
+    """The order with what its page shows one of (customer, promo code) in the same query;
+    lines and payments follow in one query each (a 404 for another company's id)."""
+    try:
+        order_id = int(order_id)
+    except (TypeError, ValueError):
+        abort(404)
+    order = db.session.execute(
+        select(Order)
+        .where(Order.id == order_id)
+        .options(
+            joinedload(Order.customer),
+            joinedload(Order.voucher_redemption),
+            selectinload(Order.lines),
+            selectinload(Order.payments),
+        )
+    ).scalar_one_or_none()
+    if order is None:
+        abort(404)
+    return order
+
+
 @bp.route("/<int:order_id>")
 @requires("orders.view")
 def detail(order_id: int):
-    order = get_or_404(Order, order_id)
+    order = order_for_page(order_id)
     q = request.args.get("q", "")[:100]
     variants = queries.sellable_variants(q) if q and can("orders.edit") else []
     return render("orders/detail.html", **detail_context(order, variants=variants, catalog_q=q))

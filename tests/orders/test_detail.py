@@ -197,3 +197,14 @@ def test_panels_refresh_each_other_after_a_change(app, auth, company, make_order
     assert 'data-total="total">€8.00<' in fragment.get_data(as_text=True)
     refused = auth.post(f"/orders/{order_id}/lines/{line_id}", {"quantity": "x"}, headers=HTMX)
     assert refused.status_code == 422 and "HX-Trigger-After-Settle" not in refused.headers
+
+
+def test_a_full_order_page_stays_within_the_query_budget(app, auth, company, make_order):
+    """Lines, payments, a promo code, history and messages: at most 8 queries (the budget
+    of every list and detail page), whatever the order holds."""
+    from tests.orders.test_pages import count_queries
+
+    order_id = make_order(company, ("Corkage", "1", "4.00"), ("Bread", "2", "1.50"))
+    auth.post(f"/orders/{order_id}/payments", {"method": "cash", "amount": "3.00"})
+    queries = count_queries(app, auth, f"/orders/{order_id}")
+    assert queries <= 8, queries
