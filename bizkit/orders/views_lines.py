@@ -17,7 +17,7 @@ from bizkit.orders import bp, queries
 from bizkit.orders import operations as ops
 from bizkit.orders.models import Order, OrderLine
 from bizkit.orders.views import detail_context
-from bizkit.orders.views_payments import ORDER_CHANGED
+from bizkit.orders.views_payments import changed as changed_event
 
 LINE_FIELDS = ("quantity", "discount_percent", "unit_price", "description")
 
@@ -38,7 +38,7 @@ def _lines(order: Order, *, status: int = 200, **extra):
         "orders/detail.html",
         "orders/_lines.html",
         status=status,
-        headers={"HX-Trigger-After-Settle": ORDER_CHANGED} if changed else None,
+        headers=changed_event("lines") if changed else None,
         **detail_context(order, **extra),
     )
 

@@ -2,8 +2,10 @@
 
 The order page includes `orders/_payments.html` and `orders/_vouchers.html`; each POST
 here answers an htmx request with the re-rendered fragment and the header
-``HX-Trigger-After-Settle: {"order-changed": {"target": "body"}}`` so the totals area
-(and the other money fragment) reload; a plain form post is redirected to the order.
+``HX-Trigger-After-Settle: {"order-payments-changed": ...}`` (or `order-voucher-changed`)
+so the other panels (lines and totals, the other money fragment) reload — never the panel
+that answered, whose inputs the user may already be typing in again; a plain form post
+is redirected to the order.
 The same URLs answer GET with a full page, so they also work without JavaScript.
 """
 
@@ -23,7 +25,10 @@ from bizkit.orders import bp, vouchers
 from bizkit.orders import payments as ops
 from bizkit.orders.models import Order, Payment
 
-ORDER_CHANGED = json.dumps({"order-changed": {"target": "body"}})
+
+def changed(panel: str) -> dict[str, str]:
+    """The header that tells the order page's other panels `panel` changed the order."""
+    return {"HX-Trigger-After-Settle": json.dumps({f"order-{panel}-changed": {"target": "body"}})}
 
 
 def order_url(order: Order) -> str:
@@ -45,12 +50,12 @@ def money_page(order: Order, fragment: str, *, status: int = 200, headers=None, 
 
 
 def answer(order: Order, fragment: str, message: str, **context):
-    """Success: the fragment (htmx) with the order-changed event, or back to the order."""
+    """Success: the fragment (htmx) with its order-…-changed event, or back to the order."""
     if is_htmx():
         return money_page(
             order,
             fragment,
-            headers={"HX-Trigger-After-Settle": ORDER_CHANGED},
+            headers=changed("voucher" if fragment.endswith("_vouchers.html") else "payments"),
             notice=message,
             **context,
         )

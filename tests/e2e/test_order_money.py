@@ -1,5 +1,5 @@
 """An order's money in a real browser: a promo code lowers the balance shown by the
-payments fragment without a reload (the order-changed event), partial then full payment."""
+payments fragment without a reload (the order-voucher-changed event), partial then full payment."""
 
 import os
 import subprocess
@@ -68,7 +68,7 @@ def test_a_code_then_two_payments_update_the_page_in_place(
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_test_id("applied-code")).to_have_text("E2EHALF")
     expect(page.get_by_test_id("voucher-discount")).to_have_text("€40.00")
-    # The payments fragment heard order-changed and shows the new balance.
+    # The payments fragment heard order-voucher-changed and shows the new balance.
     expect(payments.get_by_test_id("balance-due")).to_have_text("€40.00")
     expect(page.locator("#payment-amount")).to_have_value("40.00")
 

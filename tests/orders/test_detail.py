@@ -189,9 +189,15 @@ def test_panels_refresh_each_other_after_a_change(app, auth, company, make_order
     order_id = make_order(company, ("Corkage", "1", "4.00"))
     line_id = _line_ids(app, company, order_id)[0]
     changed = auth.post(f"/orders/{order_id}/lines/{line_id}", {"quantity": "2"}, headers=HTMX)
-    assert "order-changed" in changed.headers["HX-Trigger-After-Settle"]
+    assert "order-lines-changed" in changed.headers["HX-Trigger-After-Settle"]
     page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
-    assert f'hx-get="/orders/{order_id}/lines" hx-trigger="order-changed from:body"' in page
+    # Each panel reloads on the others' changes, never on its own (the user may be typing).
+    assert (
+        f'hx-get="/orders/{order_id}/lines" '
+        'hx-trigger="order-payments-changed from:body, order-voucher-changed from:body"'
+    ) in page
+    assert 'hx-trigger="order-lines-changed from:body, order-voucher-changed from:body"' in page
+    assert 'hx-trigger="order-lines-changed from:body, order-payments-changed from:body"' in page
     fragment = auth.get(f"/orders/{order_id}/lines", headers=HTMX)
     assert fragment.status_code == 200 and "HX-Trigger-After-Settle" not in fragment.headers
     assert 'data-total="total">€8.00<' in fragment.get_data(as_text=True)

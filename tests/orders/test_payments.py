@@ -90,7 +90,7 @@ def test_cash_above_the_balance_records_the_change_given(app, auth, company, mak
     assert response.status_code == 200
     assert "Give €2.70 back in change." in text_of(response)
     assert json.loads(response.headers["HX-Trigger-After-Settle"]) == {
-        "order-changed": {"target": "body"}
+        "order-payments-changed": {"target": "body"}
     }
     with company_ctx(app, company.id):
         payment = db.session.execute(select(Payment)).scalar_one()
@@ -249,7 +249,7 @@ def test_a_promo_code_through_the_page_lowers_the_balance(
     )
     assert response.status_code == 200
     assert "HALF" in text_of(response) and "€10.00" in text_of(response)
-    assert "order-changed" in response.headers["HX-Trigger-After-Settle"]
+    assert "order-voucher-changed" in response.headers["HX-Trigger-After-Settle"]
     page = text_of(auth.get(f"/orders/{order_id}/payments"))
     assert "Balance due €10.00" in page
     assert auth.post(f"/orders/{order_id}/voucher/remove", {}).status_code == 302
