@@ -126,7 +126,18 @@ def create_order(actor, **values) -> Order:
 def update_details(actor, order: Order, values: dict) -> Order:
     """Change the customer, channel, table, bike or notes of an open order."""
     require_open(order)
-    for key, value in _clean_details(values).items():
+    clean = _clean_details(values)
+    if (
+        "customer" in clean
+        and clean["customer"] is not order.customer
+        and order.voucher_redemption is not None
+    ):
+        # A per-customer limit was checked for the customer the code was applied for.
+        raise BusinessRuleError(
+            _("Remove the promo code before changing the customer, then apply it again."),
+            field="customer",
+        )
+    for key, value in clean.items():
         setattr(order, key, value)
     changes = audit.pending_changes(order)
     refresh_search_text(order)

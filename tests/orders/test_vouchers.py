@@ -92,6 +92,28 @@ def test_removing_the_code_gives_the_use_back(app, company, make_order, make_vou
         ]
 
 
+def test_the_customer_of_an_order_with_a_code_cannot_change(
+    app, company, make_order, make_voucher, make_customer
+):
+    """The per-customer limit was checked for that customer: swapping customers after
+    applying the code would dodge it."""
+    make_voucher("ONCEEACH", max_uses_per_customer="1")
+    first, second = make_customer("Jana Nováková"), make_customer("Petr Novák")
+    order_id = make_order(company, ("Pizza", "1", "10"), customer_id=first)
+    with company_ctx(app, company.id):
+        order = load_order(order_id)
+        vouchers.apply_voucher(None, order, "ONCEEACH")
+        other = db.session.get(Customer, second)
+        with pytest.raises(BusinessRuleError, match="Remove the promo code") as caught:
+            ops.update_details(None, order, {"customer": other})
+        assert caught.value.field == "customer"
+        assert load_order(order_id).customer_id == first
+        ops.update_details(None, order, {"customer": order.customer, "notes": "window seat"})
+        vouchers.remove_voucher(None, order)
+        ops.update_details(None, order, {"customer": other})
+        assert order.customer_id == second
+
+
 def _refusal(app, company, order_id, code) -> str:
     with company_ctx(app, company.id):
         order = load_order(order_id)
