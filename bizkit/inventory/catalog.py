@@ -30,6 +30,7 @@ PRODUCT_FIELDS = (
     "unit",
     "duration_minutes",
     "active",
+    "stock_kept",
 )
 VARIANT_FIELDS = ("name", "sku", "barcode", "price", "cost_price", "low_stock_threshold", "active")
 
@@ -185,6 +186,7 @@ def _clean_product(values: dict) -> dict:
     else:
         clean["duration_minutes"] = None
     clean["active"] = bool(values.get("active", True))
+    clean["stock_kept"] = clean["kind"] == "product" and bool(values.get("stock_kept", True))
     return clean
 
 

@@ -221,6 +221,8 @@ def seed_demo(company, business_type: str) -> None:
         product_values = {
             "name": name,
             "kind": kind,
+            # Dishes made to order have no opening stock and keep none.
+            "stock_kept": any(spec[5] for spec in variants),
             "unit": unit,
             "duration_minutes": duration,
             "category": _category(path),

@@ -51,6 +51,7 @@ class ProductForm(Form):
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     active = BooleanField(_l("Active (offered for sale)"), default=True)
+    stock_kept = BooleanField(_l("Keep stock of this item"), default=True)
 
     def __init__(self, *args, categories=(), tax_rates=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -107,6 +107,8 @@ class Product(TenantMixin, db.Model):
     unit: Mapped[str] = mapped_column(String(20), default="pcs")
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # False for what is made to order (a pizza): orders neither reserve nor take its stock.
+    stock_kept: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     category: Mapped[Category | None] = relationship()
@@ -121,8 +123,9 @@ class Product(TenantMixin, db.Model):
 
     @property
     def tracks_stock(self) -> bool:
-        """An active product (not a service): its variants count towards low stock."""
-        return self.kind == "product" and bool(self.active)
+        """An active product (not a service) whose stock is kept: its variants count
+        towards low stock and orders reserve and take their stock."""
+        return self.kind == "product" and bool(self.active) and bool(self.stock_kept)
 
     @cached_property
     def summary(self) -> ProductSummary:

@@ -91,6 +91,7 @@ def _product_values(form: ProductForm) -> dict:
         "duration_minutes": form.duration_minutes.data,
         "description": form.description.data,
         "active": form.active.data,
+        "stock_kept": form.stock_kept.data,
     }
 
 

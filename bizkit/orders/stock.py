@@ -2,9 +2,10 @@
 keeping a held reservation in step when a line changes.
 
 Each line remembers where its stock is (`stock_state`), so every effect is idempotent: a
-flow that deducts on two different transitions takes the stock once. Services and free
-text lines have no stock. A reservation or sale that would take available stock below
-zero is refused by the inventory ledger, and the whole transition with it.
+flow that deducts on two different transitions takes the stock once. Services, free text
+lines and products made to order (`Product.stock_kept` off) have no stock. A reservation
+or sale that would take available stock below zero is refused by the inventory ledger,
+and the whole transition with it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from bizkit.workflow.operations import register_side_effect
 
 
 def _stocked(line: OrderLine) -> bool:
-    return line.variant is not None and line.variant.product.kind == "product"
+    """A catalog product whose stock is kept (not a service, not made to order)."""
+    if line.variant is None:
+        return False
+    product = line.variant.product
+    return product.kind == "product" and product.stock_kept
 
 
 def _reference(order: Order) -> str:

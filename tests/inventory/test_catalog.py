@@ -205,3 +205,16 @@ def test_tax_rates_one_default(app, auth, company):
     response = auth.post(f"/inventory/tax-rates/{standard_id}", {"name": "Standard", "rate": "21"})
     assert response.status_code == 302
     assert "21 %" in text_of(auth.get("/inventory/tax-rates"))
+
+
+def test_a_product_made_to_order_keeps_no_stock(app, auth, company):
+    """The form's "Keep stock" box: ticked by default for a new product, saved as given."""
+    form = auth.get("/inventory/products/new").get_data(as_text=True)
+    assert re.search(r'<input checked id="stock_kept" name="stock_kept" type="checkbox"', form)
+    auth.post("/inventory/products/new", _new_product(stock_kept="y", sku="COLA", name="Cola"))
+    auth.post("/inventory/products/new", _new_product())  # the pizza: box left unticked
+    with company_ctx(app, company.id):
+        kept = dict(db.session.execute(select(Product.name, Product.stock_kept)).all())
+        assert kept == {"Cola": True, "Pizza Margherita": False}
+        pizza = db.session.execute(select(Variant).where(Variant.sku == "PZ-MARG-L")).scalar_one()
+        assert pizza.product_stocked is False  # never on the low-stock list

@@ -116,3 +116,24 @@ def _user_model():
     from bizkit.auth.models import User
 
     return User
+
+
+def test_a_dish_made_to_order_goes_through_the_flow_without_stock(
+    app, company, owner, make_item, make_order
+):
+    from bizkit.inventory import operations as inventory
+    from bizkit.inventory.models import Product, StockMovement
+
+    pizza = make_item(company, "Pizza Diavola", price="8.50")  # no stock at all
+    wine = make_item(company, "House wine", price="4.00", stock="10")
+    with company_ctx(app, company.id):
+        product = db.session.get(Product, pizza.product_id)
+        inventory.update_product(None, product, {"name": product.name, "stock_kept": False})
+    order_id = make_order(company, (pizza, "2"), (wine, "1"))
+    with company_ctx(app, company.id):
+        order, actor = load_order(order_id), db.session.get(_user_model(), owner.id)
+        for status in ("CONFIRMED", "PREPARING", "READY", "DELIVERED"):
+            workflow.transition(order, status, actor)
+        assert [line.stock_state for line in order.lines] == ["none", "deducted"]
+        moved = db.session.execute(select(StockMovement.variant_id).distinct()).scalars().all()
+        assert moved == [wine.variant_id]
