@@ -59,7 +59,7 @@ def decimal_value(value, field: str, *, places: int, maximum: Decimal, allow_non
     return number.quantize(Decimal(1).scaleb(-places))
 
 
-def _text(value, field: str, *, required: bool, max_length: int) -> str | None:
+def clean_text(value, field: str, *, required: bool, max_length: int) -> str | None:
     value = (value or "").strip()
     if not value:
         if required:
@@ -85,7 +85,7 @@ def default_tax_rate() -> TaxRate | None:
 
 def save_tax_rate(actor, rate: TaxRate | None, *, name, percent, is_default=False) -> TaxRate:
     """Create (`rate` None) or change a tax rate; making it the default un-defaults the others."""
-    name = _text(name, "name", required=True, max_length=100)
+    name = clean_text(name, "name", required=True, max_length=100)
     percent = decimal_value(percent, "rate", places=2, maximum=Decimal("100.01"))
     if percent > 100:
         raise BusinessRuleError(_("A rate is between 0 and 100 %."), field="rate")
@@ -143,7 +143,7 @@ def descendant_ids(category_id: int) -> set[int]:
 
 def save_category(actor, category: Category | None, *, name, parent: Category | None) -> Category:
     """Create or rename/move a category; it may not be moved below itself."""
-    name = _text(name, "name", required=True, max_length=120)
+    name = clean_text(name, "name", required=True, max_length=120)
     if category is not None and parent is not None and parent.id in descendant_ids(category.id):
         raise BusinessRuleError(
             _("A category cannot be placed inside itself or its subcategories."), field="parent"
@@ -167,12 +167,12 @@ def _clean_product(values: dict) -> dict:
     if unknown:
         raise BusinessRuleError(_("Unknown field."), field=sorted(unknown)[0])
     clean = dict(values)
-    clean["name"] = _text(values.get("name"), "name", required=True, max_length=200)
+    clean["name"] = clean_text(values.get("name"), "name", required=True, max_length=200)
     if clean.get("kind", "product") not in PRODUCT_KINDS:
         raise BusinessRuleError(_("Choose product or service."), field="kind")
     clean["kind"] = clean.get("kind", "product")
-    clean["unit"] = _text(values.get("unit") or "pcs", "unit", required=True, max_length=20)
-    clean["description"] = _text(
+    clean["unit"] = clean_text(values.get("unit") or "pcs", "unit", required=True, max_length=20)
+    clean["description"] = clean_text(
         values.get("description"), "description", required=False, max_length=5000
     )
     duration = values.get("duration_minutes")
@@ -195,9 +195,9 @@ def _clean_variant(values: dict, variant: Variant | None) -> dict:
     if unknown:
         raise BusinessRuleError(_("Unknown field."), field=sorted(unknown)[0])
     clean = {
-        "name": _text(values.get("name"), "name", required=False, max_length=120) or "",
-        "sku": _text(values.get("sku"), "sku", required=True, max_length=64),
-        "barcode": _text(values.get("barcode"), "barcode", required=False, max_length=64),
+        "name": clean_text(values.get("name"), "name", required=False, max_length=120) or "",
+        "sku": clean_text(values.get("sku"), "sku", required=True, max_length=64),
+        "barcode": clean_text(values.get("barcode"), "barcode", required=False, max_length=64),
         "price": decimal_value(values.get("price"), "price", places=2, maximum=MAX_MONEY),
         "cost_price": decimal_value(
             values.get("cost_price"), "cost_price", places=2, maximum=MAX_MONEY, allow_none=True

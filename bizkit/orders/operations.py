@@ -21,7 +21,7 @@ from bizkit.core.permissions import role_can
 from bizkit.core.sequences import next_number
 from bizkit.core.tenancy import current_company_id
 from bizkit.extensions import db
-from bizkit.inventory.catalog import MAX_MONEY, MAX_QTY, decimal_value
+from bizkit.inventory.catalog import MAX_MONEY, MAX_QTY, clean_text, decimal_value
 from bizkit.inventory.models import Variant
 from bizkit.orders.models import CHANNELS, ZERO, Order, OrderLine
 from bizkit.orders.totals import compute_totals, line_total
@@ -44,10 +44,7 @@ MAX_LINES = 500
 
 
 def _text(value, field: str, max_length: int) -> str | None:
-    value = (value or "").strip()
-    if len(value) > max_length:
-        raise BusinessRuleError(_("At most %(max)d characters.", max=max_length), field=field)
-    return value or None
+    return clean_text(value, field, required=False, max_length=max_length)
 
 
 def _clean_details(values: dict) -> dict:

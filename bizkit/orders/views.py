@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -209,23 +209,14 @@ def detail_context(order: Order, **extra) -> dict:
 def order_for_page(order_id) -> Order:
     """The order with what its page shows one of (customer, promo code) in the same query;
     lines and payments follow in one query each (a 404 for another company's id)."""
-    try:
-        order_id = int(order_id)
-    except (TypeError, ValueError):
-        abort(404)
-    order = db.session.execute(
-        select(Order)
-        .where(Order.id == order_id)
-        .options(
-            joinedload(Order.customer),
-            joinedload(Order.voucher_redemption),
-            selectinload(Order.lines),
-            selectinload(Order.payments),
-        )
-    ).scalar_one_or_none()
-    if order is None:
-        abort(404)
-    return order
+    return get_or_404(
+        Order,
+        order_id,
+        joinedload(Order.customer),
+        joinedload(Order.voucher_redemption),
+        selectinload(Order.lines),
+        selectinload(Order.payments),
+    )
 
 
 @bp.route("/<int:order_id>")
