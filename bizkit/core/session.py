@@ -10,6 +10,8 @@ unless it opts out explicitly with `.execution_options(all_companies=True)`.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import flask_sqlalchemy.session
 from sqlalchemy import ForeignKey, Join, Table, event
 from sqlalchemy.orm import (
@@ -71,16 +73,23 @@ def _scope_to_company(state: ORMExecuteState) -> None:
     company_id = state.session.info.get(COMPANY_KEY)
     if company_id is None:
         raise TenantScopeError("query of a tenant-owned model without a current company")
-    statement = state.statement.options(
-        with_loader_criteria(
-            TenantMixin,
-            lambda cls: cls.company_id == company_id,
-            include_aliases=True,
-        )
-    )
+    statement = state.statement.options(_company_criteria(company_id))
     for table in bare_tables:
         statement = statement.where(table.c.company_id == company_id)
     state.statement = statement
+
+
+@lru_cache(maxsize=4096)
+def _company_criteria(company_id: int):
+    """The loader criteria for one company, built once per company and process.
+
+    Building it analyses the lambda's code and closure, which cost more than running a
+    small query; the built option is immutable, and the company id in its closure is a
+    bound parameter, so every company's option shares one compiled-statement cache entry.
+    """
+    return with_loader_criteria(
+        TenantMixin, lambda cls: cls.company_id == company_id, include_aliases=True
+    )
 
 
 def _base_tables(statement) -> list[Table]:
