@@ -15,8 +15,8 @@ app = Flask(__name__)
 _engine = None
 
 ROWS = text(
-    "SELECT id, name, email, phone, company_name FROM customer"
-    " WHERE company_id = (SELECT min(id) FROM company WHERE slug LIKE 'bench-%') ORDER BY name, id LIMIT 50"
+    "SELECT id, name, email, phone, company_name FROM customer WHERE company_id ="
+    " (SELECT min(id) FROM company WHERE slug LIKE 'bench-%') ORDER BY name, id LIMIT 50"
 )
 TABLE = """<!doctype html><html><head><title>Customers</title></head><body>
 <table><thead><tr><th>Name</th><th>E-mail</th><th>Phone</th><th>Company</th></tr></thead><tbody>
@@ -36,7 +36,11 @@ def rows():
     global _engine
     if _engine is None:
         url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-        _engine = create_engine(url, pool_size=int(os.environ.get("P", "5")), max_overflow=int(os.environ.get("O", "10")))
+        _engine = create_engine(
+            url,
+            pool_size=int(os.environ.get("P", "5")),
+            max_overflow=int(os.environ.get("O", "10")),
+        )
     with _engine.connect() as conn:
         result = conn.execute(ROWS).all()
     return _table.render(rows=result)

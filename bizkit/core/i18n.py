@@ -123,16 +123,6 @@ def select_timezone() -> str:
     return company.timezone if company is not None else "UTC"
 
 
-def _company_locale() -> str:
-    company = g.get("company")
-    return company.locale if company is not None else "en"
-
-
-def _company_zone() -> str:
-    company = g.get("company")
-    return company.timezone if company is not None else "UTC"
-
-
 @lru_cache(maxsize=8192)
 def format_phone(value: str | None) -> str:
     """+420777123456 → +420 777 123 456 (stored E.164, shown readable; cached, it is slow)."""
@@ -151,24 +141,43 @@ def _format_number(value, locale: str) -> str:
     return format_decimal(value, locale=locale)
 
 
+def _company_of(context) -> object | None:
+    """The current company as the template sees it (a context lookup is cheaper than `g`,
+    and list pages format a few hundred amounts and dates)."""
+    if "current_company" in context:
+        return context["current_company"]
+    return g.get("company")
+
+
 def register_filters(app: Flask) -> None:
     @app.template_filter("money")
-    def money_filter(amount, currency: str | None = None):
-        company = g.get("company")
-        return format_money(
-            amount, currency or (company.currency if company else "EUR"), _company_locale()
-        )
+    @pass_context
+    def money_filter(context, amount, currency: str | None = None):
+        company = _company_of(context)
+        if company is None:
+            return format_money(amount, currency or "EUR", "en")
+        return format_money(amount, currency or company.currency, company.locale)
 
     @app.template_filter("datetime")
-    def datetime_filter(value, fmt="medium"):
-        return format_local_datetime(value, _company_zone(), _company_locale(), fmt)
+    @pass_context
+    def datetime_filter(context, value, fmt="medium"):
+        company = _company_of(context)
+        if company is None:
+            return format_local_datetime(value, "UTC", "en", fmt)
+        return format_local_datetime(value, company.timezone, company.locale, fmt)
 
     @app.template_filter("date")
-    def date_filter(value, fmt="medium"):
-        return format_local_date(value, _company_zone(), _company_locale(), fmt)
+    @pass_context
+    def date_filter(context, value, fmt="medium"):
+        company = _company_of(context)
+        if company is None:
+            return format_local_date(value, "UTC", "en", fmt)
+        return format_local_date(value, company.timezone, company.locale, fmt)
 
     app.add_template_filter(format_phone, "phone")
 
     @app.template_filter("number")
-    def number_filter(value):
-        return _format_number(value, _company_locale())
+    @pass_context
+    def number_filter(context, value):
+        company = _company_of(context)
+        return _format_number(value, company.locale if company is not None else "en")

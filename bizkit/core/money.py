@@ -14,9 +14,13 @@ ROUNDING = ROUND_HALF_UP
 
 def round_money(amount: Decimal | int | str, currency: str) -> Decimal:
     """Round `amount` to the minor unit of `currency` with the house rule."""
-    places = get_currency_precision(currency)
-    quantum = Decimal(1).scaleb(-places)
-    return Decimal(amount).quantize(quantum, rounding=ROUNDING)
+    return Decimal(amount).quantize(_minor_unit(currency), rounding=ROUNDING)
+
+
+@lru_cache(maxsize=512)
+def _minor_unit(currency: str) -> Decimal:
+    """Decimal("0.01") for EUR, Decimal("1") for JPY (Babel's lookup, once per currency)."""
+    return Decimal(1).scaleb(-get_currency_precision(currency))
 
 
 def format_money(amount: Decimal | int | str | None, currency: str, locale: str) -> str:

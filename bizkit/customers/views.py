@@ -56,7 +56,8 @@ def index():
         page=page,
         flt=flt,
         next_url=next_url,
-        groups=ops.groups(),
+        # Search as you type swaps only the results: the group filter is not re-rendered.
+        groups=[] if is_htmx() else ops.groups(),
         sorts=ops.SORTS,
         export_url=filter_url("customers.export_csv"),
     )

@@ -81,9 +81,10 @@ def plain(value) -> str:
 
 
 def _labels(flow: workflow.Flow | None = None) -> dict:
+    # Translated once for the page (the lazy labels would look up every row's label again).
     context = {
-        "channel_labels": ops.CHANNEL_LABELS,
-        "payment_labels": PAYMENT_STATE_LABELS,
+        "channel_labels": {code: str(label) for code, label in ops.CHANNEL_LABELS.items()},
+        "payment_labels": {code: str(label) for code, label in PAYMENT_STATE_LABELS.items()},
         "plain": plain,
     }
     if flow is not None:

@@ -98,15 +98,21 @@ class Flow:
     transitions: list[WorkflowTransition]
     by_code: dict[str, WorkflowStatus] = field(init=False)
 
+    _labels: dict[str, str] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         self.by_code = {s.code: s for s in self.statuses}
+        self._labels = {}  # a flow lives for one request, so for one language
 
     def status(self, code: str | None) -> WorkflowStatus | None:
         return self.by_code.get(code) if code else None
 
     def label(self, code: str | None) -> str:
-        status = self.status(code)
-        return status_label(status) if status else (code or "")
+        label = self._labels.get(code)
+        if label is None:
+            status = self.status(code)
+            label = self._labels[code] = status_label(status) if status else (code or "")
+        return label
 
     @property
     def initial(self) -> WorkflowStatus | None:
