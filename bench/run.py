@@ -167,6 +167,20 @@ def main() -> int:
         cookie = login(base)
         hello = wrk(f"http://127.0.0.1:{HELLO_PORT}/hello", 16)
         print(f"baseline /hello: {hello['rps']:.0f} req/s")
+        # The reference point, in the same run: a bare page of 50 rows from one
+        # indexed query (bench/hello.py /rows), no login, layout or translations.
+        wrk(f"http://127.0.0.1:{HELLO_PORT}/rows", 4)
+        bare = wrk(f"http://127.0.0.1:{HELLO_PORT}/rows", 16)
+        bare_latency = wrk(f"http://127.0.0.1:{HELLO_PORT}/rows", 4)
+        reference = {
+            "rps": round(bare["rps"], 1),
+            "ratio_to_hello": round(bare["rps"] / hello["rps"], 3),
+            "p95_ms": round(bare_latency["p95_ms"], 2),
+        }
+        print(
+            f"reference bare 50-row page: {bare['rps']:.0f} req/s "
+            f"({reference['ratio_to_hello']:.1%} of hello), p95 {reference['p95_ms']} ms"
+        )
         results, failures = [], []
         scenarios = SCENARIOS + orders_bench.page_scenarios(base, cookie, db_url)
         for name, path, other_size in scenarios:
@@ -205,6 +219,8 @@ def main() -> int:
                 flush=True,
             )
         results += orders_bench.live_scenarios(base, cookie, db_url, hello["rps"], failures)
+        for row in results:
+            row["ratio_to_bare_rows"] = round(row["rps"] / bare["rps"], 3)
     finally:
         for process in processes:
             process.terminate()
@@ -217,6 +233,7 @@ def main() -> int:
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "duration": DURATION,
         "results": results,
+        "reference_bare_rows": reference,
         "budget_failures": failures,
     }
     # Scenarios measured by other scripts (bench.notifications) keep their last row.
@@ -225,7 +242,7 @@ def main() -> int:
     kept = [r for r in json.loads(latest.read_text()) if r.get("scenario") not in measured]
     (RESULTS / "latest.json").write_text(json.dumps(results + kept, indent=2) + "\n")
     (RESULTS / "latest-run.json").write_text(json.dumps(report, indent=2) + "\n")
-    print_table(results, report["machine"])
+    print_table(results, report["machine"], reference)
     if failures:
         print("\nBudgets missed:\n  " + "\n  ".join(failures))
         return 1
@@ -233,19 +250,26 @@ def main() -> int:
     return 0
 
 
-def print_table(results: list[dict], machine_name: str) -> None:
+def print_table(results: list[dict], machine_name: str, reference: dict | None = None) -> None:
     print(f"\nMachine: {machine_name}\n")
     print(
-        "| scenario | req/s (16 conn) | % of hello | p50 ms | p95 ms | p99 ms (4 conn) | queries |"
+        "| scenario | req/s (16 conn) | % of hello | % of bare 50-row page "
+        "| p50 ms | p95 ms | p99 ms (4 conn) | queries |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
-            f"| {r['scenario']} | {r['rps']:.0f} | {r['ratio_to_hello']:.1%} | {r['p50_ms']} | "
+            f"| {r['scenario']} | {r['rps']:.0f} | {r['ratio_to_hello']:.1%} | "
+            f"{r.get('ratio_to_bare_rows', 0):.0%} | {r['p50_ms']} | "
             f"{r['p95_ms']} | {r['p99_ms']} | {r['queries_per_request']} |"
         )
     if results:
         print(f"\nBare hello route: {results[0]['baseline_hello_rps']:.0f} req/s")
+    if reference:
+        print(
+            f"Bare 50-row page (reference): {reference['rps']:.0f} req/s, "
+            f"{reference['ratio_to_hello']:.1%} of hello, p95 {reference['p95_ms']} ms"
+        )
 
 
 if __name__ == "__main__":
