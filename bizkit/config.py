@@ -95,6 +95,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_RECORD_QUERIES": False,
         "BIZKIT_EXPOSE_QUERY_COUNT": _bool("BIZKIT_EXPOSE_QUERY_COUNT"),
         "REDIS_URL": redis_url,
+        # Live events' channel prefix (bizkit.core.events); by default derived from the
+        # database, so installations sharing a Redis server keep their events apart.
+        "BIZKIT_EVENTS_NAMESPACE": os.environ.get("BIZKIT_EVENTS_NAMESPACE", ""),
         "BIZKIT_BASE_URL": os.environ.get("BIZKIT_BASE_URL", "http://127.0.0.1:5000"),
         "BIZKIT_STORAGE_DIR": os.environ.get("BIZKIT_STORAGE_DIR", str(INSTANCE_DIR / "storage")),
         "BIZKIT_LOG_JSON": _bool("BIZKIT_LOG_JSON", default=env != "development"),

@@ -9,6 +9,7 @@ refresh, never a wrong board. Work that must not be lost goes through the outbox
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import weakref
@@ -16,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.orm import Session as OrmSession
 
 from bizkit.extensions import db, redis_connection
@@ -29,10 +30,26 @@ def channel(company_id: int, topic: str) -> str:
     """The pub/sub channel of one company's events about one kind of thing (e.g. "orders").
 
     Pub/sub channels are global to a Redis server, whatever database number a client
-    selected: two installations sharing one Redis server hear each other's company 1
-    (harmless for the board, whose events only make it refetch, but give each
-    installation its own Redis server)."""
-    return f"bizkit:events:{company_id}:{topic}"
+    selected, so each channel carries the installation's namespace: two installations
+    sharing one Redis server (or the test runs of two checkouts) do not hear each
+    other's company 1."""
+    return f"bizkit:{namespace()}:events:{company_id}:{topic}"
+
+
+def namespace() -> str:
+    """BIZKIT_EVENTS_NAMESPACE, else a short digest of which database this installation
+    uses (server and database name, not the credentials): the same for every web and
+    worker process of one installation, different for another installation."""
+    app = current_app
+    cached = app.extensions.get("bizkit_events_namespace")
+    if cached is None:
+        cached = app.config.get("BIZKIT_EVENTS_NAMESPACE") or ""
+        if not cached:
+            url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(username=None, password=None)
+            identity = url.render_as_string(hide_password=False)
+            cached = hashlib.sha256(identity.encode()).hexdigest()[:12]
+        app.extensions["bizkit_events_namespace"] = cached
+    return cached
 
 
 def publish_after_commit(company_id: int, topic: str, payload: dict[str, Any]) -> None:

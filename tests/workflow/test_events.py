@@ -19,7 +19,8 @@ def test_a_refused_move_keeps_the_events_of_the_moves_before_it(
     first = make_order(company, (bottle, "1"))
     second = make_order(company, (bottle, "1"))
     listener = redis_client.pubsub()
-    listener.subscribe(events.channel(company.id, "orders"))
+    with app.app_context():
+        listener.subscribe(events.channel(company.id, "orders"))
     listener.get_message(timeout=1)  # the subscription confirmation
     with company_ctx(app, company.id):
         workflow.transition(load_order(first), "CONFIRMED", user(owner))
@@ -30,3 +31,27 @@ def test_a_refused_move_keeps_the_events_of_the_moves_before_it(
     assert message is not None, "the first order's event was lost with the refused move"
     payload = json.loads(message["data"])
     assert (payload["id"], payload["from"], payload["to"]) == (first, "PENDING", "CONFIRMED")
+
+
+def test_installations_sharing_a_redis_server_keep_their_events_apart(app, database_url):
+    """Pub/sub ignores Redis database numbers: the channel names the installation."""
+    from sqlalchemy import make_url
+
+    from bizkit import create_app
+    from tests.conftest import app_config
+
+    other_database = (
+        make_url(database_url).set(database="another_installation").render_as_string(False)
+    )
+    other = create_app(app_config(other_database, app.config["REDIS_URL"]))
+    named = create_app(
+        app_config(database_url, app.config["REDIS_URL"], BIZKIT_EVENTS_NAMESPACE="shop-a")
+    )
+    with app.app_context():
+        ours = events.channel(1, "orders")
+        assert events.channel(1, "orders") == ours  # stable within an installation
+        assert events.channel(2, "orders") != ours
+    with other.app_context():
+        assert events.channel(1, "orders") != ours
+    with named.app_context():
+        assert events.channel(1, "orders") == "bizkit:shop-a:events:1:orders"
