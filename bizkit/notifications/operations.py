@@ -208,6 +208,8 @@ def notify_customer(
 ) -> Notification | None:
     """Queue `event` for a customer in their language (else the company's); None when the
     customer cannot be reached (a walk-in, no contact data, or the channel is off)."""
+    if customer is None:  # a walk-in: nobody to reach, whatever the settings
+        return None
     reach = customer_channel(customer, settings_of())
     if reach is None:
         return None

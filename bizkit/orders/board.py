@@ -5,6 +5,19 @@
 version, so a card moved by someone else meanwhile gets a conflict message instead
 of a second move. Cards that showed a conflict send `notice=<id>` with every later
 refetch, so the message survives the refresh an event triggers a moment later.
+
+A successful move answers htmx without rendering the board (rendering it is most of
+what a move would cost, and the board refetches itself anyway): an empty 200 that
+deletes the moved card (`HX-Retarget` its `<li>`, `HX-Reswap: delete`) and fires
+`board-changed` (`HX-Trigger`). Deleting the card takes its buttons away at once, so a
+second click cannot post the version the first one just used (a false conflict), and
+takes its conflict notice with it, as the re-rendered board used to. The card comes
+back in its new column with the refetch: the stream's `refresh`, which follows every
+committed move within `live.board_events`' coalescing window, or, when the stream is
+down, `board-changed` after a short delay. The board's `hx-trigger` lets whichever
+comes first cancel the other's pending delay, so the mover's board is fetched once per
+move, not twice (templates/orders/board.html). A refused move still renders the board
+with the message on the card (rare; the view must render there anyway).
 """
 
 from __future__ import annotations
@@ -31,6 +44,8 @@ from bizkit.orders.models import Order
 from bizkit.workflow.operations import ConflictError, load_flow, transition
 
 MAX_NOTICES = 50
+# A successful htmx move: delete the card (HX-Retarget names it), let the board refetch.
+MOVED_HEADERS = {"HX-Reswap": "delete", "HX-Trigger": "board-changed"}
 
 
 def _notices() -> dict[int, str]:
@@ -108,29 +123,27 @@ def board():
 @requires("orders.transition")
 def board_move(order_id: int):
     order = get_or_404(Order, order_id)
-    messages = _notices()
-    messages.pop(order.id, None)
     version = request.form.get("version", "")
-    flow = load_flow("order")
     try:
         transition(
             order,
             request.form.get("to", ""),
             current_user,
             expected_version=int(version) if version.isdigit() else 0,
-            flow=flow,
             actor_role=g.membership.role,
+            savepoint=False,  # a refusal rolls the whole request back, just below
         )
     except BusinessRuleError as error:
         # Nothing of the refused move may show on the board rendered below.
         db.session.rollback()
         if isinstance(error, ConflictError):
             error.message = _conflict_message()
-        messages[order_id] = error.message
+        messages = _notices()
+        messages[order_id] = error.message  # (not order.id: the rollback expired the row)
         return _render_board(status=error.status, messages=messages)
     if not is_htmx():  # a plain form post (no JavaScript): back to the board's address
         return redirect(url_for("orders.board"))
-    return _render_board(messages=messages, flow=flow)
+    return "", 200, MOVED_HEADERS | {"HX-Retarget": f"#order-card-{order_id}"}
 
 
 @bp.route("/board/stream")

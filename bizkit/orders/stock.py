@@ -14,9 +14,14 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bizkit.core.errors import BusinessRuleError
+from bizkit.extensions import db
 from bizkit.inventory import operations as inventory
+from bizkit.inventory.models import Variant
 from bizkit.orders.models import Order, OrderLine
 from bizkit.workflow.operations import register_side_effect
 
@@ -33,23 +38,51 @@ def _reference(order: Order) -> str:
     return _("Order %(number)s", number=order.number)
 
 
+def _lines(order: Order) -> list[OrderLine]:
+    """The order's lines, with the variants and products of all of them read in one
+    query rather than two per line."""
+    lines = order.lines
+    wanted = {
+        line.variant_id
+        for line in lines
+        if line.variant_id is not None and "variant" in inspect(line).unloaded
+    }
+    if wanted:
+        variants = db.session.execute(
+            select(Variant).where(Variant.id.in_(wanted)).options(joinedload(Variant.product))
+        ).scalars()
+        by_id = {variant.id: variant for variant in variants}
+        for line in lines:
+            if line.variant_id in by_id and "variant" in inspect(line).unloaded:
+                set_committed_value(line, "variant", by_id[line.variant_id])
+    return lines
+
+
+def _stock_lines(order: Order, *states: str) -> list[tuple[OrderLine, object]]:
+    """(line, location) for the order's stocked lines whose stock is in one of `states`;
+    the company's default location is read once for all of them, not once per line."""
+    picked = [line for line in _lines(order) if _stocked(line) and line.stock_state in states]
+    location = inventory.default_location() if picked else None
+    return [(line, location) for line in picked]
+
+
 @register_side_effect("reserve_stock", _l("Reserve stock"))
 def reserve_for_order(order: Order, actor, change=None) -> None:
-    for line in order.lines:
-        if _stocked(line) and line.stock_state == "none":
-            inventory.reserve_stock(actor, line.variant, line.quantity, reference=_reference(order))
-            line.stock_state = "reserved"
+    for line, location in _stock_lines(order, "none"):
+        inventory.reserve_stock(
+            actor, line.variant, line.quantity, location, reference=_reference(order)
+        )
+        line.stock_state = "reserved"
 
 
 @register_side_effect("deduct_stock", _l("Take from stock"))
 def deduct_for_order(order: Order, actor, change=None) -> None:
-    for line in order.lines:
-        if not _stocked(line) or line.stock_state in ("deducted", "released"):
-            continue
+    for line, location in _stock_lines(order, "none", "reserved"):  # not taken or given back
         inventory.deduct_stock(
             actor,
             line.variant,
             line.quantity,
+            location,
             reference=_reference(order),
             from_reservation=line.stock_state == "reserved",
         )
@@ -58,10 +91,11 @@ def deduct_for_order(order: Order, actor, change=None) -> None:
 
 @register_side_effect("release_stock", _l("Release reserved stock"))
 def release_for_order(order: Order, actor, change=None) -> None:
-    for line in order.lines:
-        if _stocked(line) and line.stock_state == "reserved":
-            inventory.release_stock(actor, line.variant, line.quantity, reference=_reference(order))
-            line.stock_state = "released"
+    for line, location in _stock_lines(order, "reserved"):
+        inventory.release_stock(
+            actor, line.variant, line.quantity, location, reference=_reference(order)
+        )
+        line.stock_state = "released"
 
 
 def follow_line_change(

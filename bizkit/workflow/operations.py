@@ -249,13 +249,20 @@ def transition(
     expected_version: int | None = None,
     flow: Flow | None = None,
     actor_role: str | object | None = _LOOK_UP,
+    savepoint: bool = True,
 ) -> StatusChange:
     """Move `entity` to `to_code`: validate, bump the version, record, run side effects,
     audit and publish an event — all in the caller's transaction. Refuses with a
     translated `BusinessRuleError` (422) or `ConflictError` (409) and changes nothing.
 
     `actor_role` spares a query when the caller already knows the actor's role in the
-    current company (a view has the membership loaded); by default it is looked up."""
+    current company (a view has the membership loaded); by default it is looked up.
+
+    By default the move runs in a savepoint, so after a refusal the caller's transaction
+    holds nothing of it and stays usable. `savepoint=False` is for a caller that rolls
+    its whole transaction back on any refusal anyway (the board does): the rollback then
+    undoes what a refusing side effect left, and the SAVEPOINT and RELEASE round trips,
+    which would buy nothing, are spared."""
     entity_type = entity.WORKFLOW_ENTITY
     flow = flow or load_flow(entity_type)
     from_code = entity.status
@@ -293,16 +300,19 @@ def transition(
     # A savepoint around the move and its side effects: if one of them refuses (e.g. the
     # stock ledger has too little), the status, version and history line are undone with
     # it, in the database and on `entity`, and the caller's transaction stays usable.
-    savepoint = db.session.begin_nested()
+    # Without one (savepoint=False) `entity` is still put back; the database is the
+    # caller's to roll back.
+    nested = db.session.begin_nested() if savepoint else None
     try:
         change = _move(entity, entity_type, from_code, to_code, version, actor, note, move)
     except BaseException:
-        if savepoint.is_active:
-            savepoint.rollback()
+        if nested is not None and nested.is_active:
+            nested.rollback()
         set_committed_value(entity, "status", from_code)
         set_committed_value(entity, "version", loaded_version)
         raise
-    savepoint.commit()
+    if nested is not None:
+        nested.commit()
     audit.record(
         actor,
         f"{entity_type}.transition",

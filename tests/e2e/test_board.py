@@ -126,6 +126,59 @@ def test_a_move_on_one_board_shows_on_the_other_without_reload(backend, open_boa
     assert stuck == 0
 
 
+def version_of(app, number: int) -> int:
+    with app.app_context():
+        company = db.session.execute(
+            select(Company).where(Company.slug == "trattoria-demo")
+        ).scalar_one()
+        tenancy.activate(company.id)
+        order = db.session.execute(select(Order).where(Order.number == number)).scalar_one()
+        version = order.version
+        db.session.remove()
+    return version
+
+
+def test_a_double_click_moves_once_and_the_movers_board_is_fetched_once(backend, open_board):
+    """The move's answer deletes the card (its buttons cannot post the same version again,
+    which would be a false conflict) and the board refetches it in its new column once:
+    the stream's refresh cancels the delayed one "board-changed" asked for."""
+    number = new_order(backend)
+    owner, errors = open_board("owner@trattoria.demo")
+    expect(in_column(owner, "PENDING", number)).to_be_visible()
+    owner.wait_for_timeout(500)  # the refetch the stream's first event asks for is done
+    fetches = []
+    owner.on(
+        "request",
+        lambda r: fetches.append(r.url) if r.method == "GET" and "/orders/board" in r.url else None,
+    )
+
+    in_column(owner, "PENDING", number).get_by_role("button", name="Confirmed").dblclick()
+    expect(in_column(owner, "CONFIRMED", number)).to_be_visible(timeout=3000)
+    owner.wait_for_timeout(1500)  # past the 500 ms the fallback would wait
+
+    assert version_of(backend, number) == 2  # moved once
+    expect(owner.get_by_text("Someone else changed this order")).to_have_count(0)
+    refetches = [url for url in fetches if "/stream" not in url]
+    assert len(refetches) == 1, refetches
+    assert errors == []
+
+
+def test_the_movers_board_shows_its_own_move_while_its_stream_is_down(
+    backend, open_board, services
+):
+    number = new_order(backend)
+    owner, errors = open_board("owner@trattoria.demo")
+    expect(in_column(owner, "PENDING", number)).to_be_visible()
+    owner.route("**/orders/board/stream", lambda route: route.abort())
+    kill_board_streams(services)
+    owner.wait_for_timeout(500)
+
+    in_column(owner, "PENDING", number).get_by_role("button", name="Confirmed").click()
+    expect(in_column(owner, "CONFIRMED", number)).to_be_visible(timeout=3000)
+    assert owner.evaluate("window.boardNotReloaded") is True
+    owner.unroute("**/orders/board/stream")
+
+
 def kill_board_streams(services) -> None:
     """Drop the live server's board subscriptions in Redis: each open stream ends (as when
     Redis restarts) and its browser has to reconnect."""

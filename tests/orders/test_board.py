@@ -112,19 +112,30 @@ def test_each_card_offers_only_the_moves_the_role_may_make(
     assert board["CONFIRMED"][2] == confirmed_buttons
 
 
-def test_a_click_moves_the_card_and_returns_the_board_body(app, auth, company, restaurant_orders):
+def test_a_click_moves_the_card_without_rendering_the_board_and_the_board_refetches(
+    app, auth, company, restaurant_orders
+):
+    order_id = restaurant_orders["pending"]
+    page = auth.get("/orders/board").get_data(as_text=True)
     response = auth.post(
-        f"/orders/board/{restaurant_orders['pending']}/move",
+        f"/orders/board/{order_id}/move",
         {"to": "CONFIRMED", "version": "1"},
         headers={"HX-Request": "true"},
     )
+    # No board in the answer: htmx deletes the moved card (its buttons may not be clicked
+    # again with the version just used) and the page hears "board-changed".
     assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "<html" not in html  # the fragment only
-    board = columns(response)
+    assert response.get_data(as_text=True) == ""
+    assert response.headers["HX-Retarget"] == f"#order-card-{order_id}"
+    assert response.headers["HX-Reswap"] == "delete"
+    assert response.headers["HX-Trigger"] == "board-changed"
+    assert f'id="order-card-{order_id}"' in page  # what HX-Retarget names
+    assert "board-changed from:body" in page  # the board refetches itself on it
+    # The refetch shows the card in its new column.
+    board = columns(auth.get("/orders/board", headers={"HX-Request": "true"}))
     assert board["PENDING"] == {} and sorted(board["CONFIRMED"]) == [1, 2]
     with company_ctx(app, company.id):
-        assert load_order(restaurant_orders["pending"]).status == "CONFIRMED"
+        assert load_order(order_id).status == "CONFIRMED"
 
 
 def test_a_stale_click_is_a_conflict_shown_on_the_card_and_changes_nothing(
@@ -138,6 +149,8 @@ def test_a_stale_click_is_a_conflict_shown_on_the_card_and_changes_nothing(
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 409
+    assert "HX-Retarget" not in response.headers  # the board body, for #board as the form says
+    assert "<html" not in response.get_data(as_text=True)
     assert "Someone else changed this order a moment ago" in text_of(response)
     assert 2 in columns(response)["PREPARING"]  # the card, refreshed, in its real column
     assert f'name="notice" value="{order_id}"' in response.get_data(as_text=True)
@@ -148,6 +161,26 @@ def test_a_stale_click_is_a_conflict_shown_on_the_card_and_changes_nothing(
     assert "Someone else changed this order" in text_of(again)
     # ... and a plain one does not.
     assert "Someone else changed" not in text_of(auth.get("/orders/board"))
+
+
+def test_a_successful_click_on_a_card_with_a_conflict_message_takes_the_message_away(
+    app, auth, company, restaurant_orders
+):
+    """The message's `notice` input is inside the card HX-Retarget deletes, so the board's
+    next refetch no longer sends it back (the re-rendered board used to drop it)."""
+    order_id = restaurant_orders["confirmed"]
+    place(app, company, order_id, "PREPARING")
+    url, htmx = f"/orders/board/{order_id}/move", {"HX-Request": "true"}
+    assert auth.post(url, {"to": "CANCELLED", "version": "2"}, headers=htmx).status_code == 409
+    shown = auth.get(f"/orders/board?notice={order_id}", headers={"HX-Request": "true"})
+    card = re.search(rf'<li [^>]*id="order-card-{order_id}".*?</li>', shown.text, flags=re.S)
+    assert f'name="notice" value="{order_id}"' in card.group(0)
+    response = auth.post(url, {"to": "READY", "version": "3", "notice": order_id}, headers=htmx)
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == f"#order-card-{order_id}"
+    refetched = auth.get("/orders/board", headers={"HX-Request": "true"})
+    assert 2 in columns(refetched)["READY"]
+    assert "Someone else changed" not in text_of(refetched)
 
 
 def test_a_move_the_role_may_not_make_is_refused_with_a_message(
@@ -396,37 +429,79 @@ def test_a_lost_redis_subscription_makes_the_board_refetch(app, company, stream,
         pass  # the stream ended: the browser reconnects, and every connection starts with one
 
 
+def move_statements(app, auth, order_id, version, to) -> list[str]:
+    """The SQL a move sends, as "<verb> <table>" (the test's own SAVEPOINT and RELEASE,
+    which join the request to the rolled-back test transaction, left out)."""
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = auth.post(
+            f"/orders/board/{order_id}/move",
+            {"to": to, "version": str(version)},
+            headers={"HX-Request": "true"},
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert statements[0].startswith("SAVEPOINT") and statements[-1].startswith("RELEASE")
+    return [_verb_and_table(s) for s in statements[1:-1]]
+
+
+def _verb_and_table(statement: str) -> str:
+    verb = statement.split()[0]
+    table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", statement)
+    return f"{verb} {table.group(1)}" if table else verb
+
+
 def test_a_move_costs_the_same_few_queries_however_full_the_board(
     app, auth, company, make_order, restaurant_orders
 ):
-    def move_queries(order_id, version, to):
-        statements = []
-
-        def count(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            response = auth.post(
-                f"/orders/board/{order_id}/move",
-                {"to": to, "version": str(version)},
-                headers={"HX-Request": "true"},
-            )
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        assert response.status_code == 200
-        return len([s for s in statements if not s.lstrip().upper().startswith(("SAVE", "REL"))])
-
     # The same move (no side effects) twice, with a few cards and with many.
     second = make_order(company, ("Bread", "1", "1.00"))
     place(app, company, second, "CONFIRMED")
-    few = move_queries(restaurant_orders["confirmed"], 2, "PREPARING")
+    few = move_statements(app, auth, restaurant_orders["confirmed"], 2, "PREPARING")
     for _ in range(20):
         make_order(company, ("Bread", "1", "1.00"))
-    many = move_queries(second, 2, "PREPARING")
-    assert few == many <= 8
+    many = move_statements(app, auth, second, 2, "PREPARING")
+    assert few == many
+    assert len(many) == 7
+
+
+def test_a_move_sends_only_the_queries_it_needs(app, auth, company, make_order):
+    """Pinned: the benchmark's move (a new order confirmed, which reserves its stock).
+    Before the move stopped rendering the board it sent 11 (the board's query, and a
+    savepoint the view's rollback makes redundant); a new one must say why."""
+    order_id = make_order(company)
+    assert move_statements(app, auth, order_id, 1, "CONFIRMED") == [
+        "SELECT user_account",  # the session's user, membership and company
+        "SELECT customer_order",  # the order
+        "SELECT workflow_status",  # the flow ...
+        "SELECT workflow_transition",  # ... in two
+        "UPDATE customer_order",  # the move, if nobody moved it meanwhile (version)
+        "INSERT status_change",  # history
+        "SELECT order_line",  # reserve_stock: the lines (none here)
+        "INSERT audit_entry",  # audit
+    ]
+
+
+def test_reserving_stock_reads_variants_products_and_location_once(
+    app, auth, company, make_item, make_order
+):
+    wine = make_item(company, "Wine", price="40.00", stock="10")
+    beer = make_item(company, "Beer", price="4.00", stock="10")
+    order_id = make_order(company, (wine, "1"), (beer, "2"), ("Bread", "1", "1.00"))
+    statements = move_statements(app, auth, order_id, 1, "CONFIRMED")
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert reads.count("SELECT variant") == 1  # both lines' variants, with their products
+    assert "SELECT product" not in reads
+    assert reads.count("SELECT stock_location") == 1
+    assert statements.count("INSERT stock_movement") == 2
 
 
 def test_without_javascript_a_move_posts_the_form_and_returns_to_the_board(

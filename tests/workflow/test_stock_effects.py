@@ -57,6 +57,30 @@ def test_two_orders_for_the_last_unit_the_second_confirmation_is_refused(
         assert moves == 2  # the receipt and the first order's reservation
 
 
+def test_without_a_savepoint_a_refused_move_is_undone_by_the_callers_rollback(
+    app, company, owner, make_item, make_order
+):
+    """savepoint=False (the board): the entity is put back at once, the database by the
+    rollback the caller makes on every refusal."""
+    bottle = make_item(company, "Last bottle", price="30.00", stock="1")
+    first = make_order(company, (bottle, "1"))
+    second = make_order(company, ("Bread", "1", "2.00"), (bottle, "1"))
+    with company_ctx(app, company.id):
+        workflow.transition(load_order(first), "CONFIRMED", user(owner))
+    with company_ctx(app, company.id):
+        order = load_order(second)
+        with pytest.raises(BusinessRuleError):
+            workflow.transition(order, "CONFIRMED", user(owner), savepoint=False)
+        assert (order.status, order.version) == ("PENDING", 1)
+        db.session.rollback()
+    with company_ctx(app, company.id):
+        order = load_order(second)
+        assert (order.status, order.version) == ("PENDING", 1)
+        assert [line.stock_state for line in order.lines] == ["none", "none"]
+        assert _history(second) == 1
+        assert _stock(bottle.variant_id) == (1, 1, 0)
+
+
 def test_reserve_then_deduct_then_nothing_more(app, company, owner, make_item, make_order):
     wine = make_item(company, "Wine", price="5.00", stock="4")
     service = make_item(company, "Corkage", kind="service", price="3.00")
