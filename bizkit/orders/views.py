@@ -274,6 +274,7 @@ def transition(order_id: int):
             current_user,
             request.form.get("note"),
             expected_version=int(version),
+            savepoint=False,  # a refusal rolls the whole request back just below
         )
     except BusinessRuleError as error:
         db.session.rollback()  # a side effect may have run before the refusal
