@@ -52,6 +52,9 @@ class Company(db.Model):
     country: Mapped[str | None] = mapped_column(String(2))
     iban: Mapped[str | None] = mapped_column(String(34))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Bumped with every change to the company's workflow statuses or transitions, so
+    # processes know whether the flows they keep are current (bizkit.workflow.operations).
+    workflow_revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"<Company {self.slug}>"

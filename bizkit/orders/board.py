@@ -41,7 +41,7 @@ from bizkit.extensions import db, redis_connection
 from bizkit.orders import bp, live
 from bizkit.orders.board_data import load_board
 from bizkit.orders.models import Order
-from bizkit.workflow.operations import ConflictError, load_flow, transition
+from bizkit.workflow.operations import ConflictError, current_flow, transition
 
 MAX_NOTICES = 50
 # A successful htmx move: delete the card (HX-Retarget names it), let the board refetch.
@@ -59,7 +59,7 @@ def _conflict_message() -> str:
 
 
 def _render_board(status: int = 200, messages: dict[int, str] | None = None, flow=None):
-    columns = load_board(flow or load_flow("order"), g.membership.role)
+    columns = load_board(flow or current_flow("order"), g.membership.role)
     return render(
         "orders/board.html",
         "orders/_board.html",

@@ -44,7 +44,7 @@ def status_css_url(flow: workflow.Flow) -> str:
 def status_styles():
     """Each status's colour as a CSS rule: the CSP forbids inline styles, and the colours
     are data a company may change, so they cannot be classes in the static sheet."""
-    flow = workflow.load_flow("order")
+    flow = workflow.current_flow("order")
     css = "\n".join(
         f'[data-status="{s.code}"] {{ --status-color: {s.color}; }}' for s in flow.statuses
     )
@@ -95,7 +95,7 @@ def _labels(flow: workflow.Flow | None = None) -> dict:
 @bp.route("/")
 @requires("orders.view")
 def index():
-    flow = workflow.load_flow("order")
+    flow = workflow.current_flow("order")
     filters = _filters(flow)
     cursor = request.args.get("cursor")
     page = queries.list_orders(
@@ -183,7 +183,7 @@ def details_form(order: Order) -> OrderDetailsForm:
 
 def detail_context(order: Order, **extra) -> dict:
     """Everything the detail page and its fragments show, in a fixed number of queries."""
-    flow = extra.pop("flow", None) or workflow.load_flow("order")
+    flow = extra.pop("flow", None) or workflow.current_flow("order")
     status = flow.status(order.status)
     closed = bool(status and status.is_terminal)
     context = {

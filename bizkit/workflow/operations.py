@@ -9,17 +9,23 @@ UPDATE on (id, version, status): exactly one wins, the other gets `ConflictError
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
+from flask import g, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bizkit.auth.models import Membership
 from bizkit.core import audit, events
 from bizkit.core.errors import BusinessRuleError
+from bizkit.core.models import Company
 from bizkit.core.permissions import role_can
 from bizkit.extensions import db
 from bizkit.workflow.models import StatusChange, WorkflowStatus, WorkflowTransition
@@ -158,6 +164,70 @@ def load_flow(entity_type: str) -> Flow:
     return Flow(entity_type, list(statuses), list(transitions))
 
 
+# -- flows kept per process ----------------------------------------------------------------
+#
+# Every order page and move needs its company's flow: two queries that return the same
+# rows until someone edits the flow. Processes keep each flow as plain copies, keyed by
+# the company's `workflow_revision`, which comes with the company on every request and
+# which any change to a status or transition bumps in the same transaction (below). A
+# process that has not seen an edit yet sees the new revision on its next request.
+
+MAX_FLOWS = 1024
+_flows: OrderedDict[tuple, Flow] = OrderedDict()
+
+
+def current_flow(entity_type: str) -> Flow:
+    """The current company's flow for reading (pages, moves): kept per revision.
+
+    Its statuses and transitions are read-only copies, not ORM rows; code that changes
+    a flow (Settings → Workflows) uses `load_flow`."""
+    company = g.get("company") if has_app_context() else None
+    if company is None:
+        return load_flow(entity_type)
+    key = (company.id, company.created_at, company.workflow_revision, entity_type)
+    kept = _flows.get(key)
+    if kept is None:
+        loaded = load_flow(entity_type)
+        kept = Flow(
+            entity_type,
+            [_copy(status) for status in loaded.statuses],
+            [_copy(move) for move in loaded.transitions],
+        )
+        _flows[key] = kept
+        if len(_flows) > MAX_FLOWS:
+            _flows.popitem(last=False)
+    else:
+        _flows.move_to_end(key)
+    # A Flow of its own per request: its label memo holds this request's language.
+    return Flow(entity_type, kept.statuses, kept.transitions)
+
+
+def _copy(row) -> SimpleNamespace:
+    """The row's column values, detached from any session (shared between requests)."""
+    values = {attr.key: getattr(row, attr.key) for attr in sa_inspect(row).mapper.column_attrs}
+    for key, value in values.items():
+        if isinstance(value, list):
+            values[key] = tuple(value)  # roles, side effects: not to be changed in place
+    return SimpleNamespace(**values)
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _bump_workflow_revision(session: OrmSession, flush_context, instances) -> None:
+    """A company's flow changes: bump its revision in the same transaction."""
+    changed = {
+        obj.company_id
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(obj, WorkflowStatus | WorkflowTransition) and obj.company_id is not None
+    }
+    if changed:
+        # On the connection, not through the session: no autoflush inside a flush.
+        session.connection().execute(
+            update(Company.__table__)
+            .where(Company.__table__.c.id.in_(sorted(changed)))
+            .values(workflow_revision=Company.__table__.c.workflow_revision + 1)
+        )
+
+
 def load_status(entity_type: str, code: str) -> WorkflowStatus | None:
     """One status of the current company's flow, by code."""
     return db.session.execute(
@@ -264,7 +334,7 @@ def transition(
     undoes what a refusing side effect left, and the SAVEPOINT and RELEASE round trips,
     which would buy nothing, are spared."""
     entity_type = entity.WORKFLOW_ENTITY
-    flow = flow or load_flow(entity_type)
+    flow = flow or current_flow(entity_type)
     from_code = entity.status
     target = flow.status(to_code)
     if target is None:

@@ -134,6 +134,7 @@ def test_query_count_does_not_grow_with_the_rows(app, auth, company, make_order,
     customers = [make_customer(f"Customer {n}") for n in range(5)]
     for n in range(5):
         make_order(company, ("Corkage", "1", "5.00"), customer_id=customers[n])
+    auth.get("/orders/")  # the process keeps the flow from here on
     few = count_queries(app, auth, "/orders/")
     for n in range(35):
         make_order(company, ("Corkage", "1", "5.00"), customer_id=customers[n % 5])

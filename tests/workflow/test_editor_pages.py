@@ -194,3 +194,40 @@ def test_the_editor_query_count_does_not_grow_with_the_flow(app, auth, company):
     assert len(_statuses(app, company)) == 15
     many = _count_queries(app, auth, FLOW)
     assert few == many <= 8
+
+
+def test_order_pages_follow_a_flow_edit_at_once(app, auth, company, make_order):
+    """Processes keep each company's flow; any edit bumps the company's revision, so the
+    next order page, board and move use the edited flow."""
+    from bizkit.core.models import Company
+
+    order_id = make_order(company)
+    auth.get("/orders/board")  # the flow is now kept by this process
+    assert "Waiting for the chef" not in text_of(auth.get(f"/orders/{order_id}"))
+    with company_ctx(app, company.id):
+        before = db.session.get(Company, company.id).workflow_revision
+    pending = _ids_of(app, company, "PENDING")
+    renamed = auth.post(
+        f"{FLOW}/statuses/{pending}", {"label": "Waiting for the chef", "color": "#123456"}
+    )
+    assert renamed.status_code in (200, 302)
+    with company_ctx(app, company.id):
+        assert db.session.get(Company, company.id).workflow_revision > before
+    assert "Waiting for the chef" in text_of(auth.get(f"/orders/{order_id}"))
+    assert "Waiting for the chef" in text_of(auth.get("/orders/board"))
+    # a move the edit allows is allowed at once (PENDING → READY did not exist)
+    added = auth.post(
+        FLOW + "/transitions", {"from_code": "PENDING", "to_code": "READY", "roles": "owner"}
+    )
+    assert added.status_code in (200, 302)
+    moved = auth.post(
+        f"/orders/{order_id}/transition", {"to": "READY", "version": "1"}, headers=HTMX
+    )
+    assert moved.status_code == 200, text_of(moved)
+
+
+def _ids_of(app, company, code):
+    with company_ctx(app, company.id):
+        return db.session.execute(
+            select(WorkflowStatus.id).where(WorkflowStatus.code == code)
+        ).scalar_one()
