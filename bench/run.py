@@ -111,7 +111,7 @@ def get(base: str, path: str, cookie: str) -> tuple[int, int]:
         return response.status, int(response.headers.get("X-Query-Count", "-1"))
 
 
-def wrk(url: str, connections: int, cookie: str = "") -> dict:
+def wrk(url: str, connections: int, cookie: str = "", duration: str = DURATION) -> dict:
     env = {**os.environ, "BENCH_COOKIE": cookie}
     threads = str(min(connections, 2))
     done = subprocess.run(
@@ -122,7 +122,7 @@ def wrk(url: str, connections: int, cookie: str = "") -> dict:
             "-c",
             str(connections),
             "-d",
-            DURATION,
+            duration,
             "-s",
             str(ROOT / "bench" / "report.lua"),
             url,
@@ -184,14 +184,19 @@ def main() -> int:
         results, failures = [], []
         scenarios = SCENARIOS + orders_bench.page_scenarios(base, cookie, db_url)
         for name, path, other_size in scenarios:
-            status, queries = get(base, path, cookie)
+            status, _queries = get(base, path, cookie)
             if status != 200:
                 raise RuntimeError(f"{path} answered {status}")
+            # Warm-up first: each worker's first request of a company also reads what the
+            # process keeps (the company's workflow flow); the count is the steady state.
+            wrk(base + path, 4, cookie)
+            if other_size:
+                wrk(base + other_size, 4, cookie, duration="2s")
+            status, queries = get(base, path, cookie)
             if other_size:
                 _status, queries_other = get(base, other_size, cookie)
                 if queries_other != queries:
                     failures.append(f"{name}: {queries} queries, {queries_other} at another size")
-            wrk(base + path, 4, cookie)  # warm-up
             throughput = wrk(base + path, 16, cookie)
             latency = wrk(base + path, 4, cookie)
             row = {
