@@ -66,8 +66,3 @@ def page_chrome() -> Markup:
     # `html` is render_template's autoescaped output; Markup.replace escapes what it inserts.
     chrome = Markup(html)  # noqa: S704
     return chrome.replace(_CSRF, generate_csrf()).replace(_HERE, here)
-
-
-def forget() -> None:
-    """Drop every rendered chrome (tests that change templates or translations)."""
-    _rendered.clear()

@@ -149,6 +149,11 @@ def _company_of(context) -> object | None:
     return g.get("company")
 
 
+def _zone_and_locale(context) -> tuple[str, str]:
+    company = _company_of(context)
+    return ("UTC", "en") if company is None else (company.timezone, company.locale)
+
+
 def register_filters(app: Flask) -> None:
     @app.template_filter("money")
     @pass_context
@@ -161,18 +166,12 @@ def register_filters(app: Flask) -> None:
     @app.template_filter("datetime")
     @pass_context
     def datetime_filter(context, value, fmt="medium"):
-        company = _company_of(context)
-        if company is None:
-            return format_local_datetime(value, "UTC", "en", fmt)
-        return format_local_datetime(value, company.timezone, company.locale, fmt)
+        return format_local_datetime(value, *_zone_and_locale(context), fmt)
 
     @app.template_filter("date")
     @pass_context
     def date_filter(context, value, fmt="medium"):
-        company = _company_of(context)
-        if company is None:
-            return format_local_date(value, "UTC", "en", fmt)
-        return format_local_date(value, company.timezone, company.locale, fmt)
+        return format_local_date(value, *_zone_and_locale(context), fmt)
 
     app.add_template_filter(format_phone, "phone")
 

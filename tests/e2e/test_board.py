@@ -169,14 +169,19 @@ def test_the_movers_board_shows_its_own_move_while_its_stream_is_down(
     number = new_order(backend)
     owner, errors = open_board("owner@trattoria.demo")
     expect(in_column(owner, "PENDING", number)).to_be_visible()
-    owner.route("**/orders/board/stream", lambda route: route.abort())
-    kill_board_streams(services)
-    owner.wait_for_timeout(500)
+    cut_stream(owner, services)
 
     in_column(owner, "PENDING", number).get_by_role("button", name="Confirmed").click()
     expect(in_column(owner, "CONFIRMED", number)).to_be_visible(timeout=3000)
     assert owner.evaluate("window.boardNotReloaded") is True
     owner.unroute("**/orders/board/stream")
+
+
+def cut_stream(page, services) -> None:
+    """The page's board stream drops, and reconnecting fails until `page.unroute`."""
+    page.route("**/orders/board/stream", lambda route: route.abort())
+    kill_board_streams(services)
+    page.wait_for_timeout(500)
 
 
 def kill_board_streams(services) -> None:
@@ -198,9 +203,7 @@ def test_a_change_made_while_the_stream_was_down_shows_after_reconnection(
     expect(in_column(kitchen, "PENDING", number)).to_be_visible()
 
     # The stream drops, and reconnecting fails for a while (a proxy restarting).
-    kitchen.route("**/orders/board/stream", lambda route: route.abort())
-    kill_board_streams(services)
-    kitchen.wait_for_timeout(500)
+    cut_stream(kitchen, services)
     move(backend, number, "CONFIRMED")  # published while this board does not listen
     kitchen.wait_for_timeout(2500)
     expect(in_column(kitchen, "PENDING", number)).to_be_visible()  # it could not know
