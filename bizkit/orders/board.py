@@ -18,6 +18,11 @@ down, `board-changed` after a short delay. The board's `hx-trigger` lets whichev
 comes first cancel the other's pending delay, so the mover's board is fetched once per
 move, not twice (templates/orders/board.html). A refused move still renders the board
 with the message on the card (rare; the view must render there anyway).
+
+A move is sent the moment it is clicked, whatever the board is fetching. (Queued behind
+a refetch, htmx would drop it once the refetch swapped its card for a new one: a click
+on a busy board lost without a word.) A refetch that was already on its way may show
+the card in its old column for that moment; the refetch the move causes follows it.
 """
 
 from __future__ import annotations
@@ -45,7 +50,10 @@ from bizkit.workflow.operations import ConflictError, current_flow, transition
 
 MAX_NOTICES = 50
 # A successful htmx move: delete the card (HX-Retarget names it), let the board refetch.
-MOVED_HEADERS = {"HX-Reswap": "delete", "HX-Trigger": "board-changed"}
+# The event names body as its target: the card's form may already be gone (a refetch
+# swapped the board while the move was in flight), and an event fired on a detached
+# element reaches no listener.
+MOVED_HEADERS = {"HX-Reswap": "delete", "HX-Trigger": '{"board-changed": {"target": "body"}}'}
 
 
 def _notices() -> dict[int, str]:

@@ -177,6 +177,36 @@ def test_the_movers_board_shows_its_own_move_while_its_stream_is_down(
     owner.unroute("**/orders/board/stream")
 
 
+def test_a_move_clicked_while_the_board_is_refetching_is_sent_and_lands(backend, open_board):
+    """On a busy board a refetch is often on its way when someone clicks. The click must
+    not wait behind it: queued, htmx would drop it once the refetch replaced the card."""
+    number = new_order(backend)
+    owner, errors = open_board("owner@trattoria.demo")
+    expect(in_column(owner, "PENDING", number)).to_be_visible()
+    owner.wait_for_timeout(500)  # the refetch the stream's first event asks for is done
+
+    held = []  # the next refetch stays on its way until released
+    owner.route(
+        "**/orders/board",
+        lambda route: held.append(route) if route.request.method == "GET" else route.continue_(),
+    )
+    owner.evaluate("htmx.trigger('#board', 'sse:refresh')")
+    for _ in range(50):
+        if held:
+            break
+        owner.wait_for_timeout(50)
+    assert held, "the refetch was not sent"
+
+    with owner.expect_request(lambda r: r.method == "POST" and "/move" in r.url, timeout=3000):
+        in_column(owner, "PENDING", number).get_by_role("button", name="Confirmed").click()
+    held[0].continue_()
+    owner.unroute("**/orders/board")
+
+    expect(in_column(owner, "CONFIRMED", number)).to_be_visible(timeout=3000)
+    assert version_of(backend, number) == 2
+    assert errors == []
+
+
 def cut_stream(page, services) -> None:
     """The page's board stream drops, and reconnecting fails until `page.unroute`."""
     page.route("**/orders/board/stream", lambda route: route.abort())
