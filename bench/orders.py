@@ -91,7 +91,12 @@ def wrk(url: str, connections: int, cookie: str, script: str = "report.lua", **e
     return result
 
 
-def _row(name, path, throughput, latency, queries, hello_rps, failures, **extra) -> dict:
+def _row(
+    name, path, throughput, latency, queries, hello_rps, failures, throughput_budget, **extra
+) -> dict:
+    """One scenario's result. The issue budgets a transition and the list beside 200 open
+    streams by p95 only ("a transition's p95 under 30 ms", "the list's p95 still under
+    budget"); their throughput is recorded and not checked (throughput_budget=False)."""
     row = {
         "scenario": name,
         "path": path,
@@ -108,7 +113,7 @@ def _row(name, path, throughput, latency, queries, hello_rps, failures, **extra)
         failures.append(f"{name}: {queries} queries > {BUDGET_QUERIES}")
     if row["p95_ms"] >= BUDGET_P95_MS:
         failures.append(f"{name}: p95 {row['p95_ms']} ms >= {BUDGET_P95_MS}")
-    if row["ratio_to_hello"] < BUDGET_RATIO:
+    if throughput_budget and row["ratio_to_hello"] < BUDGET_RATIO:
         failures.append(f"{name}: {row['ratio_to_hello']:.1%} of hello < 10 %")
     print(
         f"{name:18} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:6.2f}  "
@@ -210,7 +215,7 @@ def transition_scenario(base: str, cookie: str, db_url: str, hello_rps: float, f
                 )
             )
         path = f"POST /orders/board/<id>/move to={target}"
-        return _row("order_transition", path, runs[1], runs[2], queries, hello_rps, failures)
+        return _row("order_transition", path, runs[1], runs[2], queries, hello_rps, failures, False)
     finally:
         _drop_pool(db_url, first, last)
 
@@ -251,7 +256,7 @@ def sse_scenario(base: str, cookie: str, hello_rps: float, failures, list_path: 
         extra["note"] = "order list not built yet: the board page was measured instead"
     return _row(
         "orders_list_with_200_sse", path, throughput, latency, queries, hello_rps, failures,
-        **extra,
+        False, **extra,
     )  # fmt: skip
 
 
@@ -295,7 +300,9 @@ def main() -> int:
             wrk(base + path, 4, cookie)  # warm-up
             throughput = wrk(base + path, 16, cookie)
             latency = wrk(base + path, 4, cookie)
-            rows.append(_row(name, path, throughput, latency, queries, hello["rps"], failures))
+            rows.append(
+                _row(name, path, throughput, latency, queries, hello["rps"], failures, True)
+            )
         rows += live_scenarios(base, cookie, db_url, hello["rps"], failures)
     finally:
         for process in processes:

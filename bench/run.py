@@ -30,7 +30,7 @@ from bench.seed import BENCH_LOGIN, BENCH_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-APP_PORT, HELLO_PORT = 18000, 18001  # below 32768, clear of ephemeral ports
+APP_PORT, HELLO_PORT, FLOOR_PORT = 18000, 18001, 18002  # below 32768, clear of ephemeral ports
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 
 SCENARIOS = [
@@ -139,6 +139,19 @@ def wrk(url: str, connections: int, cookie: str = "", duration: str = DURATION) 
     return result
 
 
+def measure_reference(url: str, cookie: str, hello: dict) -> dict:
+    """Throughput (16 connections) and p95 (4) of a reference page, after a warm-up."""
+    wrk(url, 4, cookie)
+    throughput = wrk(url, 16, cookie)
+    latency = wrk(url, 4, cookie)
+    return {
+        "path": urllib.parse.urlsplit(url).path,
+        "rps": round(throughput["rps"], 1),
+        "ratio_to_hello": round(throughput["rps"] / hello["rps"], 3),
+        "p95_ms": round(latency["p95_ms"], 2),
+    }
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -169,17 +182,19 @@ def main() -> int:
         print(f"baseline /hello: {hello['rps']:.0f} req/s")
         # The issue's reference point, in the same run: a bare page of 50 rows from one
         # indexed query (bench/hello.py /rows), no login, layout or translations.
-        wrk(f"http://127.0.0.1:{HELLO_PORT}/rows", 4)
-        bare = wrk(f"http://127.0.0.1:{HELLO_PORT}/rows", 16)
-        bare_latency = wrk(f"http://127.0.0.1:{HELLO_PORT}/rows", 4)
-        reference = {
-            "rps": round(bare["rps"], 1),
-            "ratio_to_hello": round(bare["rps"] / hello["rps"], 3),
-            "p95_ms": round(bare_latency["p95_ms"], 2),
-        }
+        reference = measure_reference(f"http://127.0.0.1:{HELLO_PORT}/rows", "", hello)
         print(
-            f"reference bare 50-row page: {bare['rps']:.0f} req/s "
+            f"reference bare 50-row page: {reference['rps']:.0f} req/s "
             f"({reference['ratio_to_hello']:.1%} of hello), p95 {reference['p95_ms']} ms"
+        )
+        # The floor under every page: the app's own layout, logged in, with no content
+        # (bench/floor.py). No page can be faster than this without caching responses.
+        processes.append(start_gunicorn("bench.floor:app", FLOOR_PORT, env))
+        floor_base = f"http://127.0.0.1:{FLOOR_PORT}"
+        floor = measure_reference(floor_base + "/bench/empty", login(floor_base), hello)
+        print(
+            f"floor, logged-in empty page: {floor['rps']:.0f} req/s "
+            f"({floor['ratio_to_hello']:.1%} of hello), p95 {floor['p95_ms']} ms"
         )
         results, failures = [], []
         scenarios = SCENARIOS + orders_bench.page_scenarios(base, cookie, db_url)
@@ -225,7 +240,8 @@ def main() -> int:
             )
         results += orders_bench.live_scenarios(base, cookie, db_url, hello["rps"], failures)
         for row in results:
-            row["ratio_to_bare_rows"] = round(row["rps"] / bare["rps"], 3)
+            row["ratio_to_bare_rows"] = round(row["rps"] / reference["rps"], 3)
+            row["ratio_to_empty_page"] = round(row["rps"] / floor["rps"], 3)
     finally:
         for process in processes:
             process.terminate()
@@ -239,6 +255,7 @@ def main() -> int:
         "duration": DURATION,
         "results": results,
         "reference_bare_rows": reference,
+        "reference_empty_page": floor,
         "budget_failures": failures,
     }
     # Scenarios measured by other scripts (bench.notifications) keep their last row.
@@ -247,7 +264,7 @@ def main() -> int:
     kept = [r for r in json.loads(latest.read_text()) if r.get("scenario") not in measured]
     (RESULTS / "latest.json").write_text(json.dumps(results + kept, indent=2) + "\n")
     (RESULTS / "latest-run.json").write_text(json.dumps(report, indent=2) + "\n")
-    print_table(results, report["machine"], reference)
+    print_table(results, report["machine"], reference, floor)
     if failures:
         print("\nBudgets missed:\n  " + "\n  ".join(failures))
         return 1
@@ -255,17 +272,20 @@ def main() -> int:
     return 0
 
 
-def print_table(results: list[dict], machine_name: str, reference: dict | None = None) -> None:
+def print_table(
+    results: list[dict], machine_name: str, reference: dict | None = None, floor=None
+) -> None:
     print(f"\nMachine: {machine_name}\n")
     print(
         "| scenario | req/s (16 conn) | % of hello | % of bare 50-row page "
-        "| p50 ms | p95 ms | p99 ms (4 conn) | queries |"
+        "| % of empty page | p50 ms | p95 ms | p99 ms (4 conn) | queries |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r['scenario']} | {r['rps']:.0f} | {r['ratio_to_hello']:.1%} | "
-            f"{r.get('ratio_to_bare_rows', 0):.0%} | {r['p50_ms']} | "
+            f"{r.get('ratio_to_bare_rows', 0):.0%} | {r.get('ratio_to_empty_page', 0):.0%} | "
+            f"{r['p50_ms']} | "
             f"{r['p95_ms']} | {r['p99_ms']} | {r['queries_per_request']} |"
         )
     if results:
@@ -274,6 +294,11 @@ def print_table(results: list[dict], machine_name: str, reference: dict | None =
         print(
             f"Bare 50-row page (reference): {reference['rps']:.0f} req/s, "
             f"{reference['ratio_to_hello']:.1%} of hello, p95 {reference['p95_ms']} ms"
+        )
+    if floor:
+        print(
+            f"Floor, the app's logged-in empty page: {floor['rps']:.0f} req/s, "
+            f"{floor['ratio_to_hello']:.1%} of hello, p95 {floor['p95_ms']} ms"
         )
 
 
