@@ -18,7 +18,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
@@ -29,6 +29,7 @@ from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import AuditEntry, Company
 from bizkit.core.pagination import Page, keyset_page
+from bizkit.core.search import contains_folded
 from bizkit.core.timezones import utcnow
 from bizkit.customers.credit import (  # noqa: F401 (re-exported for views, API, jobs)
     CREDIT_SIGNS,
@@ -385,10 +386,7 @@ class CustomerFilter:
 def filtered_statement(flt: CustomerFilter):
     stmt = select(Customer).where(Customer.erased_at.is_(None))
     for term in search_terms(flt.query):
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(
-            Customer.search_text.like(func.concat("%", func.bizkit_fold(escaped), "%"))
-        )
+        stmt = stmt.where(contains_folded(Customer.search_text, term))
     if flt.tag:
         stmt = stmt.where(Customer.tags.contains([flt.tag.lower()]))
     if flt.group_id:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import contains_eager
 
 from bizkit.core.pagination import Page, keyset_page
+from bizkit.core.search import contains_folded
 from bizkit.inventory.models import ZERO, Category, Product, Variant
 from bizkit.inventory.operations import descendant_ids, low_stock_condition
 
@@ -32,16 +33,11 @@ class CatalogFilters:
     sort: str = "name"
 
 
-def _like_term(q: str):
-    escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.concat("%", func.bizkit_fold(escaped), "%")
-
-
 def _matching_variant(filters: CatalogFilters):
     """Conditions on Variant shared by both lists (search and low stock)."""
     conditions = []
     if filters.q.strip():
-        conditions.append(Variant.search_text.like(_like_term(filters.q)))
+        conditions.append(contains_folded(Variant.search_text, filters.q.strip()))
     if filters.low:
         conditions.append(low_stock_condition())
     return conditions

@@ -14,10 +14,11 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from bizkit.core.pagination import Page, keyset_page
+from bizkit.core.search import contains_folded
 from bizkit.customers import operations as customer_ops
 from bizkit.extensions import db
 from bizkit.inventory.models import Product, Variant
@@ -37,17 +38,12 @@ class OrderFilters:
     date_to: dt.date | None = None
 
 
-def _like(term: str):
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.concat("%", func.bizkit_fold(escaped), "%")
-
-
 def _search_condition(q: str):
     """Every word in the folded search text; a number also finds the order with that number."""
     terms = [term for term in q.split() if term][:6]
     if not terms:
         return None
-    text_match = and_(*(Order.search_text.like(_like(term)) for term in terms))
+    text_match = and_(*(contains_folded(Order.search_text, term) for term in terms))
     number = _NUMBER.match(q.strip())
     if number:
         return or_(Order.number == int(number.group(1)), text_match)
@@ -106,7 +102,7 @@ def sellable_variants(q: str, limit: int = PICKER_SIZE) -> list[Variant]:
         .join(Variant.product)
         .options(contains_eager(Variant.product))
         .where(Variant.active.is_(True), Product.active.is_(True))
-        .where(*(Variant.search_text.like(_like(term)) for term in terms))
+        .where(*(contains_folded(Variant.search_text, term) for term in terms))
         .order_by(Product.name, Variant.name, Variant.id)
         .limit(limit)
     )

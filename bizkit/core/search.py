@@ -1,0 +1,16 @@
+"""Substring search on a folded text column (`search_text`: accents and case folded by
+`bizkit_fold`, with a trigram GIN index), the one way every list searches."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+
+
+def contains_folded(column, term: str):
+    """`column LIKE '%' || bizkit_fold(term) || '%'`, the term's LIKE wildcards escaped.
+
+    The pattern is a bound parameter; the trigram index serves it because every plan is
+    made for its parameters (`plan_cache_mode=force_custom_plan`, bizkit/config.py).
+    """
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(func.concat("%", func.bizkit_fold(escaped), "%"))
