@@ -103,18 +103,18 @@ def _memo(function):
 
 def _ages():
     """How long a card has waited, in the reader's language ("12 min", "3 h")."""
+    locale = str(get_locale())
+    return lambda delta: _age_text(locale, int(delta.total_seconds() // 60))
 
-    @functools.cache
-    def in_minutes(minutes: int) -> str:
-        return format_timedelta(
-            timedelta(minutes=minutes),
-            granularity="minute",
-            threshold=1,
-            format="short",
-            locale=get_locale(),
-        )
 
-    return lambda delta: in_minutes(int(delta.total_seconds() // 60))
+@functools.lru_cache(maxsize=4096)
+def _age_text(locale: str, minutes: int) -> str:
+    """Kept by the process: a board is fetched again at every change, and its cards' ages
+    change once a minute, so nearly every card finds its text here."""
+    return format_timedelta(
+        timedelta(minutes=minutes), granularity="minute", threshold=1, format="short",
+        locale=locale,
+    )  # fmt: skip
 
 
 def _lines_label(count: int) -> str:

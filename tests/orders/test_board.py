@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -14,7 +15,7 @@ from bizkit.auth.models import User
 from bizkit.extensions import db
 from bizkit.orders import operations as ops
 from bizkit.workflow import operations as workflow
-from tests.conftest import company_ctx, text_of
+from tests.conftest import BrowserlikeClient, company_ctx, text_of
 from tests.orders.conftest import load_order
 
 # -- helpers ------------------------------------------------------------------------------
@@ -89,6 +90,19 @@ def test_open_orders_appear_in_their_status_columns_and_closed_ones_do_not(auth,
     assert "€19.80" in text  # 2 × 9.90
     assert "Delivered" not in text  # terminal statuses are not columns
     assert "sse.min.js" in response.get_data(as_text=True)
+
+
+def test_a_cards_age_reads_in_each_readers_language(app, company, make_user, make_order):
+    """The age texts are kept by the process, per language: a Polish reader after an
+    English one must not get the English text."""
+    order_id = make_order(company, ("Pizza", "1", "9.90"))
+    with company_ctx(app, company.id):
+        load_order(order_id).created_at = datetime.now(UTC) - timedelta(hours=3, minutes=1)
+    for locale, age in (("en", "3 hr"), ("pl", "3 godz."), ("en", "3 hr")):
+        reader = BrowserlikeClient(app, app.test_client())
+        reader.login(make_user(company, "staff", locale=locale))
+        html = reader.get("/orders/board").get_data(as_text=True)
+        assert f'<span class="board-card__age muted">{age}</span>' in html, locale
 
 
 def test_the_sse_extension_is_loaded_only_on_the_board(auth):
