@@ -57,7 +57,15 @@ def _init_extensions(app: Flask) -> None:
 
         with app.app_context():
             ping_idle_connections(db.engine, app.config["BIZKIT_DB_PING_IDLE_SECONDS"])
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
+    from bizkit.core.tenant_keys import include_object
+
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        compare_type=True,
+        include_object=include_object,  # the tenant twins of the foreign keys (0013)
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to open this page.")

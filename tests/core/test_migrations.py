@@ -4,13 +4,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from bizkit.core.tenant_keys import include_object
 from bizkit.extensions import db
 
 
 def test_migrations_on_an_empty_database_match_the_models(app):
     # The session `app` fixture built this database from nothing with `flask db upgrade`.
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": include_object}
+        context = MigrationContext.configure(connection, opts=opts)
         differences = compare_metadata(context, db.metadata)
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     assert differences == []
