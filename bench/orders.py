@@ -49,19 +49,23 @@ def _status(base: str, path: str, cookie: str) -> int:
         return error.code
 
 
-def page_scenarios(base: str, cookie: str, db_url: str) -> list[tuple[str, str, str | None]]:
-    """(name, path, path at another page size) of the order pages that exist yet."""
+def three_line_order(db_url: str) -> int:
+    """The newest order of the benchmark company with three lines (the detail page's)."""
     with psycopg.connect(db_url) as conn:
         company = _bench_company(conn)
-        three_lines = conn.execute(
+        return conn.execute(
             "SELECT o.id FROM customer_order o WHERE o.company_id = %s AND (SELECT count(*) "
             "FROM order_line l WHERE l.company_id = o.company_id AND l.order_id = o.id) = 3 "
             "ORDER BY o.id DESC LIMIT 1",
             (company,),
         ).fetchone()[0]
+
+
+def page_scenarios(base: str, cookie: str, db_url: str) -> list[tuple[str, str, str | None]]:
+    """(name, path, path at another page size) of the order pages that exist yet."""
     wanted = [
         ("orders_list", "/orders/", "/orders/?per_page=200"),
-        ("order_detail", f"/orders/{three_lines}", None),
+        ("order_detail", f"/orders/{three_line_order(db_url)}", None),
         ("orders_board", "/orders/board", None),
     ]
     found = []

@@ -32,6 +32,7 @@ PAGES = {
     "dashboard": "/dashboard",
     "orders_list": "/orders/",
     "orders_board": "/orders/board",
+    "order_detail": "/orders/{three_line_order}",
 }
 
 
@@ -75,7 +76,8 @@ def main() -> int:
     args = parser.parse_args()
 
     redis, redis_server = services.redis_url()
-    os.environ.update(services.app_env(services.database_url(), redis))
+    db_url = services.database_url()
+    os.environ.update(services.app_env(db_url, redis))
     import logging
 
     from bizkit import create_app
@@ -87,6 +89,10 @@ def main() -> int:
         client = logged_in_client(app)
         for name in args.pages:
             path = PAGES[name]
+            if "{three_line_order}" in path:
+                from bench.orders import three_line_order
+
+                path = path.format(three_line_order=three_line_order(db_url))
             for _ in range(20):  # warm caches, the pool and the template cache
                 response = client.get(path, base_url="https://localhost")
                 assert response.status_code == 200, (path, response.status_code)
