@@ -178,3 +178,31 @@ class CustomerImport(TenantMixin, db.Model):
         if not self.total_rows:
             return 100 if self.status == "done" else 0
         return min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+class CustomerExport(TenantMixin, db.Model):
+    """A CSV export of a filtered customer list, written by a job into a file that the
+    user who asked for it downloads (kept EXPORT_KEEP_HOURS, bizkit.customers.csv_export)."""
+
+    __tablename__ = "customer_export"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed', 'expired')", name="status_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    filters: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    stored_path: Mapped[str | None] = mapped_column(String(500))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == "done" else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from bizkit.auth.models import User
 from bizkit.core.models import Company
 from bizkit.core.tenancy import company_scope
-from bizkit.customers import csv_import
-from bizkit.customers.models import CustomerImport
+from bizkit.customers import csv_export, csv_import
+from bizkit.customers.models import CustomerExport, CustomerImport
 from bizkit.extensions import db
 
 
@@ -43,3 +43,29 @@ def run_customer_import(company_id: int, import_id: int) -> dict:
             "updated": job.updated_count,
             "failed": job.failed_count,
         }
+
+
+def run_customer_export(company_id: int, export_id: int) -> dict:
+    """Write a CSV export; a retried job writes the file again from the top."""
+    with company_scope(company_id):
+        export = db.session.execute(
+            select(CustomerExport).where(CustomerExport.id == export_id)
+        ).scalar_one()
+        if export.status in ("done", "expired"):
+            return {"status": export.status}
+        rq_job = get_current_job()
+
+        def progress(current: CustomerExport) -> None:
+            if rq_job is not None:
+                rq_job.meta["progress"] = current.percent
+                rq_job.save_meta()
+
+        try:
+            csv_export.run(export, on_progress=progress)
+        except Exception:
+            db.session.rollback()
+            export = db.session.get(CustomerExport, export_id)
+            export.status = "failed"
+            db.session.commit()
+            raise
+        return {"rows": export.processed_rows}

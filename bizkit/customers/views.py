@@ -1,20 +1,16 @@
-"""Customers: list with active search, create, detail with timeline, inline edit, export, GDPR."""
+"""Customers: list with active search, create, detail with timeline, inline edit, GDPR."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import re
 
-from flask import Response, abort, flash, g, redirect, request, stream_with_context, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from bizkit.core import tenancy
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import is_htmx, render
-from bizkit.core.pagination import filter_url, keyset_page, next_page_url, requested_page_size
+from bizkit.core.pagination import next_page_url, requested_page_size
 from bizkit.core.permissions import requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.customers import bp
@@ -31,20 +27,22 @@ from bizkit.customers.models import Customer
 INLINE_FIELDS = ("name", "email", "phone", "company_name", "vat_id", "locale", "tags", "group_id")
 
 
-def _filter_from_args() -> ops.CustomerFilter:
-    group = request.args.get("group", "")
+def customer_filter(args=None) -> ops.CustomerFilter:
+    """The list's filter from the query string (or, for the export, the posted form)."""
+    args = request.args if args is None else args
+    group = args.get("group", "")
     return ops.CustomerFilter(
-        query=request.args.get("q", "")[:200],
-        tag=request.args.get("tag", "")[:50],
+        query=args.get("q", "")[:200],
+        tag=args.get("tag", "")[:50],
         group_id=int(group) if group.isdigit() else None,
-        sort=request.args.get("sort", "name"),
+        sort=args.get("sort", "name"),
     )
 
 
 @bp.route("/")
 @requires("customers.view")
 def index():
-    flt = _filter_from_args()
+    flt = customer_filter()
     page = ops.search_customers(
         flt, cursor=request.args.get("cursor"), limit=requested_page_size(ops.PAGE_SIZE)
     )
@@ -59,80 +57,8 @@ def index():
         # Search as you type swaps only the results: the group filter is not re-rendered.
         groups=[] if is_htmx() else ops.groups(),
         sorts=ops.SORTS,
-        export_url=filter_url("customers.export_csv"),
+        export_oob=is_htmx(),  # search as you type also refreshes the export's filter
     )
-
-
-_FORMULA_START = ("=", "@", "+", "-", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
-
-def spreadsheet_safe(value):
-    """Quote a cell a spreadsheet would run as a formula (=, @, +, - ...) with a leading
-    apostrophe; plain numbers and E.164 phone numbers (+420777123456) stay as they are."""
-    if (
-        isinstance(value, str)
-        and value.startswith(_FORMULA_START)
-        and not _PLAIN_NUMBER.match(value)
-    ):
-        return "'" + value
-    return value
-
-
-@bp.route("/export.csv")
-@requires("customers.export")
-def export_csv():
-    """The current filter as CSV, streamed in keyset batches (constant memory)."""
-    flt = _filter_from_args()
-    columns = [
-        "id",
-        "name",
-        "email",
-        "phone",
-        "company_name",
-        "vat_id",
-        "billing_street",
-        "billing_city",
-        "billing_postal_code",
-        "billing_country",
-        "locale",
-        "tags",
-        "marketing_consent",
-        "store_credit_balance",
-        "created_at",
-    ]
-
-    company_id = g.company.id
-
-    def generate():
-        # The body streams after the request's hooks have run: act for the company again.
-        tenancy.activate(company_id)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        cursor = None
-        while True:
-            batch = keyset_page(
-                ops.filtered_statement(flt),
-                [Customer.name, Customer.id],
-                cursor,
-                1000,
-                descending=False,
-                key=lambda c: [c.name, c.id],
-            )
-            for customer in batch.rows:
-                row = [getattr(customer, column) for column in columns]
-                row[columns.index("tags")] = ", ".join(customer.tags or [])
-                writer.writerow([spreadsheet_safe(value) for value in row])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            if not batch.next_cursor:
-                break
-            cursor = batch.next_cursor
-
-    headers = {"Content-Disposition": 'attachment; filename="customers.csv"'}
-    return Response(stream_with_context(generate()), mimetype="text/csv", headers=headers)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -8,12 +8,12 @@ from bizkit.core.permissions import ROLES, role_can
 from bizkit.customers import csv_import
 from bizkit.customers.models import CustomerImport
 from bizkit.extensions import db
-from tests.conftest import company_ctx
+from tests.conftest import BrowserlikeClient, company_ctx
 
 # (method, path template, permission, form data)
 ROUTES = [
     ("GET", "/customers/", "customers.view", None),
-    ("GET", "/customers/export.csv", "customers.export", None),
+    ("POST", "/customers/export", "customers.export", {"q": "target"}),
     ("GET", "/customers/new", "customers.edit", None),
     ("POST", "/customers/new", "customers.edit", {"name": "Created"}),
     ("GET", "/customers/{cid}", "customers.view", None),
@@ -83,3 +83,28 @@ def test_upload_with_the_file_field_works_for_staff(client, company, make_user):
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
+
+
+def test_exports_take_the_export_permission_and_stay_within_their_company(
+    app, company, make_company, make_user
+):
+    """Progress and download of an export: 403 without customers.export, and a 404 for an
+    export of another company (its own user's routes are in test_import_export.py)."""
+    from bizkit.customers import csv_export
+    from bizkit.customers.operations import CustomerFilter
+
+    other = make_company("Other Co")
+    with company_ctx(app, other.id):
+        foreign = csv_export.start(None, CustomerFilter()).id
+    with company_ctx(app, company.id):
+        ours = csv_export.start(None, CustomerFilter()).id
+    for role in ROLES:
+        client = BrowserlikeClient(app, app.test_client())
+        client.login(make_user(company, role))
+        for export_id, allowed_status in ((ours, 404), (foreign, 404)):
+            for path in (
+                f"/customers/exports/{export_id}",
+                f"/customers/exports/{export_id}/download",
+            ):
+                expected = allowed_status if role_can(role, "customers.export") else 403
+                assert client.get(path).status_code == expected, (role, path)

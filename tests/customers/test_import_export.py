@@ -3,15 +3,17 @@
 import csv
 import io
 import json
+import os
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bizkit.core.models import AuditEntry
 from bizkit.customers import tasks
-from bizkit.customers.models import Customer, StoreCreditMovement
+from bizkit.customers.models import Customer, CustomerExport, StoreCreditMovement
 from bizkit.extensions import db
-from tests.conftest import company_ctx, text_of
+from tests.conftest import BrowserlikeClient, company_ctx, text_of
 
 CSV = (
     "Name;E-mail;Telefon;City;Tags\n"
@@ -124,16 +126,89 @@ def test_starting_the_import_queues_a_job_after_commit(app, auth, redis_client):
     assert "Waiting for a worker" in html
 
 
-def test_export_streams_the_current_filter(auth, make_customer):
-    make_customer("Antonín Dvořák", email="a@example.com", tags="vip")
-    make_customer("Bedřich Smetana", email="b@example.com")
-    response = auth.get("/customers/export.csv?q=dvorak")
+def start_export(client, **filters) -> int:
+    response = client.post("/customers/export", filters)
+    assert response.status_code == 302
+    return int(re.search(r"/customers/exports/(\d+)$", response.headers["Location"]).group(1))
+
+
+def run_export(app, company, export_id) -> dict:
+    with app.app_context():
+        return tasks.run_customer_export(company.id, export_id)
+
+
+def downloaded_rows(client, export_id) -> list[list[str]]:
+    response = client.get(f"/customers/exports/{export_id}/download")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert "attachment" in response.headers["Content-Disposition"]
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_export_runs_as_a_job_with_progress_and_holds_the_current_filter(
+    app, auth, company, make_company, make_customer, redis_client
+):
+    make_customer("Antonín Dvořák", email="a@example.com", tags="vip")
+    make_customer("Bedřich Smetana", email="b@example.com")
+    make_customer("Dvořák of another company", target=make_company("Other Co"))
+    export_id = start_export(auth, q="dvorak")
+    assert redis_client.llen("rq:queue:default") == 1  # handed to RQ after the commit
+    waiting = auth.get(f"/customers/exports/{export_id}", headers={"HX-Request": "true"})
+    html = waiting.get_data(as_text=True)
+    assert "<html" not in html and 'hx-trigger="load delay:500ms"' in html
+    assert "Waiting for a worker" in html
+    assert auth.get(f"/customers/exports/{export_id}/download").status_code == 404  # not yet
+
+    assert run_export(app, company, export_id) == {"rows": 1}
+    page = auth.get(f"/customers/exports/{export_id}")
+    assert "Done: 1 customer." in text_of(page)
+    assert "load delay" not in page.get_data(as_text=True)  # the page stops asking
+    rows = downloaded_rows(auth, export_id)
     assert rows[0][:3] == ["id", "name", "email"]
     assert [row[1] for row in rows[1:]] == ["Antonín Dvořák"]
     assert rows[1][rows[0].index("tags")] == "vip"
+    with company_ctx(app, company.id):
+        entry = db.session.execute(
+            select(AuditEntry).where(AuditEntry.action == "customer.export")
+        ).scalar_one()
+        assert entry.changes["filters"][1]["query"] == "dvorak"
+
+
+def test_search_as_you_type_keeps_the_export_filter_current(auth):
+    """The export form sits outside the results; the results fragment updates its filter
+    out of band, so an export after typing exports what the list shows."""
+    page = auth.get("/customers/").get_data(as_text=True)
+    assert page.count('id="export-filter"') == 1 and "hx-swap-oob" not in page
+    fragment = auth.get("/customers/?q=dvorak", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert '<span id="export-filter" hx-swap-oob="true">' in html
+    assert '<input type="hidden" name="q" value="dvorak">' in html
+
+
+def test_an_export_is_for_the_user_who_asked_and_kept_for_a_day(
+    app, auth, company, make_user, make_customer
+):
+    make_customer("Antonín Dvořák")
+    export_id = start_export(auth)
+    run_export(app, company, export_id)
+    assert len(downloaded_rows(auth, export_id)) == 2
+
+    admin = BrowserlikeClient(app, app.test_client())
+    admin.login(make_user(company, "admin"))  # may export, but this one is not theirs
+    assert admin.get(f"/customers/exports/{export_id}").status_code == 404
+    assert admin.get(f"/customers/exports/{export_id}/download").status_code == 404
+
+    with company_ctx(app, company.id):
+        export = db.session.get(CustomerExport, export_id)
+        export.finished_at -= timedelta(hours=25)
+        path = export.stored_path
+    assert auth.get(f"/customers/exports/{export_id}/download").status_code == 404
+    assert "no longer kept" in text_of(auth.get(f"/customers/exports/{export_id}"))
+    assert os.path.exists(path)
+    start_export(auth)  # starting an export removes the files past their day
+    assert not os.path.exists(path)
+    with company_ctx(app, company.id):
+        assert db.session.get(CustomerExport, export_id).status == "expired"
 
 
 def test_gdpr_export_and_erase(app, auth, company, make_customer):
@@ -174,13 +249,17 @@ def test_gdpr_export_and_erase(app, auth, company, make_customer):
     assert auth.post(f"/customers/{customer_id}/fields/name", {"name": "Back"}).status_code == 422
 
 
-def test_export_defuses_spreadsheet_formulas_but_keeps_phone_numbers(auth, make_customer):
+def test_export_defuses_spreadsheet_formulas_but_keeps_phone_numbers(
+    app, auth, company, make_customer
+):
     make_customer(
         '=HYPERLINK("http://evil.example","click")', phone="+420 777 123 456", notes="-2+3"
     )
     make_customer("@SUM(A1)")
     make_customer("-2+3+cmd|' /C calc'!A0")
-    rows = list(csv.reader(io.StringIO(auth.get("/customers/export.csv").get_data(as_text=True))))
+    export_id = start_export(auth)
+    run_export(app, company, export_id)
+    rows = downloaded_rows(auth, export_id)
     header, body = rows[0], rows[1:]
     names = [row[header.index("name")] for row in body]
     assert '\'=HYPERLINK("http://evil.example","click")' in names

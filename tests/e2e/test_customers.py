@@ -1,6 +1,8 @@
-"""Customers in a real browser: active search with history, CSV import with progress."""
+"""Customers in a real browser: active search with history, CSV import and export with
+progress."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -57,4 +59,25 @@ def test_csv_import_shows_progress_and_ends_with_the_summary(page, live_server, 
         "Done: 400 created, 0 updated, 1 failed.", timeout=60_000
     )
     expect(page.locator(".errors-list")).to_contain_text("Line 2")
+    assert console_errors == []
+
+
+def test_an_export_after_typing_a_search_holds_what_the_list_shows(
+    page, live_server, console_errors
+):
+    login(page, live_server, "owner@trattoria.demo")
+    page.goto(live_server + "/customers/")
+    page.locator("#q").press_sequentially("dvor", delay=30)
+    expect(page.locator("tr.customer-row")).to_have_count(1)
+    page.get_by_role("button", name="Export CSV").click()
+    expect(page).to_have_url(re.compile(r"/customers/exports/\d+$"))
+    expect(page.locator("progress")).to_be_visible()
+    expect(page.locator("[data-testid=export-state]")).to_contain_text(
+        "Done: 1 customer.", timeout=60_000
+    )
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").strip().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("id,name,email") and "Antonín Dvořák" in lines[1]
     assert console_errors == []

@@ -1,0 +1,159 @@
+"""CSV export of the customer list: the current filter, written by a job into a file.
+
+`start` records what to export (and audits it); the view queues the job after commit
+and shows a progress bar; `run` (bizkit.customers.tasks) writes the file in keyset
+batches of plain columns, committing its progress after each, and a retried job writes
+the file again from the top. The file is for the user who asked for it, kept for
+`KEEP` and then deleted (`expire_old`, run whenever an export starts): it holds
+personal data, which an erasure must not leave behind in old exports for long.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from bizkit.core import audit
+from bizkit.core.pagination import keyset_page
+from bizkit.core.timezones import utcnow
+from bizkit.customers import operations as ops
+from bizkit.customers.models import Customer, CustomerExport
+from bizkit.extensions import db
+
+COLUMNS = [
+    "id",
+    "name",
+    "email",
+    "phone",
+    "company_name",
+    "vat_id",
+    "billing_street",
+    "billing_city",
+    "billing_postal_code",
+    "billing_country",
+    "locale",
+    "tags",
+    "marketing_consent",
+    "store_credit_balance",
+    "created_at",
+]
+BATCH = 1000
+KEEP = timedelta(hours=24)
+
+_FORMULA_START = ("=", "@", "+", "-", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def spreadsheet_safe(value):
+    """Quote a cell a spreadsheet would run as a formula (=, @, +, - ...) with a leading
+    apostrophe; plain numbers and E.164 phone numbers (+420777123456) stay as they are."""
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not _PLAIN_NUMBER.match(value)
+    ):
+        return "'" + value
+    return value
+
+
+def _filters(flt: ops.CustomerFilter) -> dict:
+    return {"query": flt.query, "tag": flt.tag, "group_id": flt.group_id}
+
+
+def start(actor, flt: ops.CustomerFilter) -> CustomerExport:
+    """Record an export of `flt` for `actor` (the view queues the job after commit)."""
+    expire_old()
+    export = CustomerExport(filters=_filters(flt), actor_id=getattr(actor, "id", None))
+    db.session.add(export)
+    db.session.flush()
+    audit.record(actor, "customer.export", export, {"filters": [None, export.filters]})
+    return export
+
+
+def run(export: CustomerExport, on_progress: Callable[[CustomerExport], None] | None = None):
+    """Write the file, committing the progress after each batch."""
+    flt = ops.CustomerFilter(**export.filters)
+    matching = ops.filtered_statement(flt)
+    export.status = "running"
+    export.processed_rows = 0
+    export.total_rows = db.session.execute(
+        matching.with_only_columns(func.count(Customer.id))
+    ).scalar_one()
+    db.session.commit()
+    directory = Path(current_app.config["BIZKIT_STORAGE_DIR"]) / "exports"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{uuid.uuid4().hex}.csv"
+    statement = matching.with_only_columns(*(getattr(Customer, name) for name in COLUMNS))
+    tags = COLUMNS.index("tags")
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        cursor = None
+        while True:
+            batch = keyset_page(
+                statement,
+                [Customer.name, Customer.id],
+                cursor,
+                BATCH,
+                descending=False,
+                key=lambda row: [row.name, row.id],
+                entities=False,
+            )
+            for row in batch.rows:
+                values = list(row)
+                values[tags] = ", ".join(values[tags] or [])
+                writer.writerow([spreadsheet_safe(value) for value in values])
+            export.processed_rows += len(batch.rows)
+            db.session.commit()
+            if on_progress is not None:
+                on_progress(export)
+            if not batch.next_cursor:
+                break
+            cursor = batch.next_cursor
+    _delete_file(export)  # a retried job's earlier file
+    export.stored_path = str(path)
+    export.status = "done"
+    export.finished_at = utcnow()
+    db.session.commit()
+    return export
+
+
+def downloadable(export: CustomerExport) -> bool:
+    return (
+        export.status == "done"
+        and export.stored_path is not None
+        and export.finished_at is not None
+        and export.finished_at > utcnow() - KEEP
+        and Path(export.stored_path).is_file()
+    )
+
+
+def expire_old() -> int:
+    """Delete the current company's export files older than KEEP; returns how many."""
+    old = db.session.execute(
+        select(CustomerExport).where(
+            CustomerExport.status == "done", CustomerExport.finished_at <= utcnow() - KEEP
+        )
+    ).scalars()
+    count = 0
+    for export in old:
+        _delete_file(export)
+        export.status = "expired"
+        count += 1
+    return count
+
+
+def _delete_file(export: CustomerExport) -> None:
+    if export.stored_path:
+        root = (Path(current_app.config["BIZKIT_STORAGE_DIR"]) / "exports").resolve()
+        path = Path(export.stored_path).resolve()
+        if path.parent == root:
+            path.unlink(missing_ok=True)
+        export.stored_path = None
