@@ -121,15 +121,30 @@ def _lines_label(count: int) -> str:
     return ngettext("%(num)d line", "%(num)d lines", count)
 
 
+# The page's requests name the company it was rendered for (hx-vals on #board). After a
+# switch of company in another tab they would get the other company's board while the
+# stream still listens to the first: the page reloads instead, and follows the switch.
+RELOAD = ("", 200, {"HX-Refresh": "true"})
+
+
+def _page_of_another_company() -> bool:
+    shown = request.values.get("company", "")
+    return is_htmx() and shown != "" and shown != str(g.company.id)
+
+
 @bp.route("/board")
 @requires("orders.view")
 def board():
+    if _page_of_another_company():
+        return RELOAD
     return _render_board(messages=_notices())
 
 
 @bp.route("/board/<int:order_id>/move", methods=["POST"])
 @requires("orders.transition")
 def board_move(order_id: int):
+    if _page_of_another_company():
+        return RELOAD  # (the order is not in the current company: it would be a 404)
     order = get_or_404(Order, order_id)
     version = request.form.get("version", "")
     try:

@@ -105,6 +105,32 @@ def test_a_cards_age_reads_in_each_readers_language(app, company, make_user, mak
         assert f'<span class="board-card__age muted">{age}</span>' in html, locale
 
 
+def test_a_board_page_of_another_company_reloads_instead_of_mixing_companies(
+    app, auth, company, restaurant_orders
+):
+    """After a company switch in another tab, the open board's refetch (and a click on it)
+    would show or act on the other company while its stream listens to the first one:
+    the server asks the page to reload, which follows the switch."""
+    page = auth.get("/orders/board").get_data(as_text=True)
+    assert f"hx-vals='{{\"company\": {company.id}}}'" in page
+    htmx = {"HX-Request": "true"}
+    same = auth.get(f"/orders/board?company={company.id}", headers=htmx)
+    assert same.status_code == 200 and "HX-Refresh" not in same.headers
+    assert "board-column" in same.get_data(as_text=True)
+
+    other = auth.get(f"/orders/board?company={company.id + 1000}", headers=htmx)
+    assert other.status_code == 200 and other.headers["HX-Refresh"] == "true"
+    assert other.get_data(as_text=True) == ""
+    move = auth.post(
+        f"/orders/board/{restaurant_orders['pending']}/move",
+        {"to": "CONFIRMED", "version": "1", "company": str(company.id + 1000)},
+        headers=htmx,
+    )
+    assert move.headers["HX-Refresh"] == "true"
+    with company_ctx(app, company.id):
+        assert load_order(restaurant_orders["pending"]).status == "PENDING"  # not moved
+
+
 def test_the_sse_extension_is_loaded_only_on_the_board(auth):
     assert "sse.min.js" not in auth.get("/dashboard").get_data(as_text=True)
 
