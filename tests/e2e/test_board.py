@@ -5,6 +5,7 @@ stream was down shows once it reconnects."""
 from __future__ import annotations
 
 import os
+import re
 
 import psycopg
 import pytest
@@ -186,8 +187,9 @@ def test_a_move_clicked_while_the_board_is_refetching_is_sent_and_lands(backend,
     owner.wait_for_timeout(500)  # the refetch the stream's first event asks for is done
 
     held = []  # the next refetch stays on its way until released
+    refetch = re.compile(r"/orders/board(\?.*)?$")  # (it names the page's company)
     owner.route(
-        "**/orders/board",
+        refetch,
         lambda route: held.append(route) if route.request.method == "GET" else route.continue_(),
     )
     owner.evaluate("htmx.trigger('#board', 'sse:refresh')")
@@ -200,10 +202,30 @@ def test_a_move_clicked_while_the_board_is_refetching_is_sent_and_lands(backend,
     with owner.expect_request(lambda r: r.method == "POST" and "/move" in r.url, timeout=3000):
         in_column(owner, "PENDING", number).get_by_role("button", name="Confirmed").click()
     held[0].continue_()
-    owner.unroute("**/orders/board")
+    owner.unroute(refetch)
 
     expect(in_column(owner, "CONFIRMED", number)).to_be_visible(timeout=3000)
     assert version_of(backend, number) == 2
+    assert errors == []
+
+
+def test_a_board_follows_a_company_switch_made_in_another_tab(open_board):
+    board, errors = open_board("books@demo.test")  # an accountant of both demo companies
+    switcher = board.locator("[data-testid=company-switcher]")
+    expect(switcher).to_have_text("Trattoria Demo")
+    expect(board.locator("[data-status=PENDING]")).to_be_visible()
+
+    other_tab = board.context.new_page()
+    other_tab.goto(board.url.replace("/orders/board", "/dashboard"))
+    other_tab.click("[data-testid=company-switcher]")
+    other_tab.get_by_role("button", name=re.compile("Spoke & Chain Bikes")).click()
+    expect(other_tab.locator("h1")).to_have_text("Spoke & Chain Bikes")
+
+    board.evaluate("htmx.trigger('#board', 'sse:refresh')")  # the next change on the board
+    expect(switcher).to_have_text("Spoke & Chain Bikes")
+    expect(board.locator("[data-status=QUOTE_REQUESTED]")).to_be_visible()
+    expect(board.locator("[data-status=PENDING]")).to_have_count(0)
+    assert board.evaluate("window.boardNotReloaded") is None  # the page reloaded
     assert errors == []
 
 
