@@ -160,6 +160,8 @@ def test_export_runs_as_a_job_with_progress_and_holds_the_current_filter(
     assert auth.get(f"/customers/exports/{export_id}/download").status_code == 404  # not yet
 
     assert run_export(app, company, export_id) == {"rows": 1}
+    with company_ctx(app, company.id):  # the count for the progress bar is scoped too
+        assert db.session.get(CustomerExport, export_id).total_rows == 1
     page = auth.get(f"/customers/exports/{export_id}")
     assert "Done: 1 customer." in text_of(page)
     assert "load delay" not in page.get_data(as_text=True)  # the page stops asking
