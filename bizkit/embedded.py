@@ -157,8 +157,8 @@ def run() -> int:
         worker = [str(bin_dir / "rq"), "worker", "--with-scheduler"]
         worker += ["-w", "bizkit.core.jobs.AppWorker", "--url", env["REDIS_URL"]]
         worker += ["default", "notifications", "pdf"]
-        # The sweeper of the notifications outbox (as the Procfile's `cron` process).
-        cron = [str(bin_dir / "rq"), "cron", "--url", env["REDIS_URL"], "bizkit.notifications.cron"]
+        # The periodic jobs (bizkit/cron.py), as the Procfile's `cron` process.
+        cron = [str(bin_dir / "rq"), "cron", "--url", env["REDIS_URL"], "bizkit.cron"]
         # Own sessions: Ctrl+C reaches only this runner, which then stops them in order.
         children.append(subprocess.Popen(web, env=env, start_new_session=True))
         children.append(subprocess.Popen(worker, env=env, start_new_session=True))

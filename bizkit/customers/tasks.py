@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bizkit.auth.models import User
 from bizkit.core.models import Company
 from bizkit.core.tenancy import company_scope
+from bizkit.core.timezones import utcnow
 from bizkit.customers import csv_export, csv_import
 from bizkit.customers.models import CustomerExport, CustomerImport
 from bizkit.extensions import db
@@ -69,3 +70,22 @@ def run_customer_export(company_id: int, export_id: int) -> dict:
             db.session.commit()
             raise
         return {"rows": export.processed_rows}
+
+
+def expire_customer_exports() -> int:
+    """Delete every company's export files past their day (`bizkit.cron`, hourly)."""
+    companies = db.session.execute(
+        select(CustomerExport.company_id)
+        .where(
+            CustomerExport.status == "done",
+            CustomerExport.finished_at <= utcnow() - csv_export.KEEP,
+        )
+        .distinct()
+        .execution_options(all_companies=True)
+    ).scalars()
+    expired = 0
+    for company_id in list(companies):
+        with company_scope(company_id):
+            expired += csv_export.expire_old()
+            db.session.commit()
+    return expired

@@ -1,7 +1,7 @@
 """RQ jobs of the notifications module: take ids, idempotent, safe to run twice.
 
 The sweeper runs every 30 seconds from RQ's cron scheduler (`rq cron
-bizkit.notifications.cron`, a process in the Procfile) on the `notifications` queue.
+bizkit.cron`, a process in the Procfile) on the `notifications` queue.
 Retries and `send_at` use RQ's scheduler (`rq worker --with-scheduler`) for the exact
 time; the sweeper is the safety net that makes the database, not Redis, the truth.
 """

@@ -213,6 +213,34 @@ def test_an_export_is_for_the_user_who_asked_and_kept_for_a_day(
         assert db.session.get(CustomerExport, export_id).status == "expired"
 
 
+def test_the_hourly_job_deletes_export_files_past_their_day(
+    app, auth, company, make_company, make_customer, redis_client
+):
+    make_customer("Antonín Dvořák")
+    fresh, old = start_export(auth), start_export(auth)
+    for export_id in (fresh, old):
+        run_export(app, company, export_id)
+    with company_ctx(app, company.id):
+        export = db.session.get(CustomerExport, old)
+        export.finished_at -= timedelta(hours=25)
+        old_path = export.stored_path
+        fresh_path = db.session.get(CustomerExport, fresh).stored_path
+    with app.app_context():
+        assert tasks.expire_customer_exports() == 1
+    assert not os.path.exists(old_path) and os.path.exists(fresh_path)
+    with company_ctx(app, company.id):
+        assert db.session.get(CustomerExport, old).status == "expired"
+        assert db.session.get(CustomerExport, fresh).status == "done"
+
+    from rq.cron import CronScheduler  # the Procfile's cron process runs it every hour
+
+    scheduler = CronScheduler(connection=redis_client)
+    scheduler.load_config_from_file("bizkit.cron")
+    jobs = {(job.func_name, job.queue_name, job.interval) for job in scheduler.get_jobs()}
+    assert ("bizkit.customers.tasks.expire_customer_exports", "default", 3600) in jobs
+    assert ("bizkit.notifications.tasks.sweep_notifications", "notifications", 30) in jobs
+
+
 def test_gdpr_export_and_erase(app, auth, company, make_customer):
     customer_id = make_customer(
         "Antonín Dvořák", email="antonin@example.com", phone="+420777123456", notes="Loves Rusalka"
