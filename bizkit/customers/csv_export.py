@@ -1,10 +1,12 @@
 """CSV export of the customer list: the current filter, written by a job into a file.
 
 `start` records what to export (and audits it); the view queues the job after commit
-and shows a progress bar; `run` (bizkit.customers.tasks) writes the file in keyset
-batches of plain columns, committing its progress after each, and a retried job writes
-the file again from the top. The file is for the user who asked for it, kept for
-`KEEP` and then deleted (`expire_old`, run whenever an export starts): it holds
+and shows a progress bar; `run` (bizkit.customers.tasks, which first claims the export
+so two runs never write it at once) writes the file in keyset batches of plain columns,
+committing its progress after each. The file is named in the row before a byte is
+written, so nothing is left behind unnamed: a failed run deletes its file, and `sweep`
+(whenever an export starts, and hourly from bizkit/cron.py) deletes files past `KEEP`,
+files of failed runs, and marks exports whose worker vanished as failed. The files hold
 personal data, which an erasure must not leave behind in old exports for long.
 """
 
@@ -18,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 
 from bizkit.core import audit
 from bizkit.core.pagination import keyset_page
@@ -46,6 +48,8 @@ COLUMNS = [
 ]
 BATCH = 1000
 KEEP = timedelta(hours=24)
+STALE = timedelta(hours=2)  # queued or running this long: the job (timeout 1 h) is gone
+JOB_TIMEOUT_SECONDS = 3600
 
 _FORMULA_START = ("=", "@", "+", "-", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -69,7 +73,7 @@ def _filters(flt: ops.CustomerFilter) -> dict:
 
 def start(actor, flt: ops.CustomerFilter) -> CustomerExport:
     """Record an export of `flt` for `actor` (the view queues the job after commit)."""
-    expire_old()
+    sweep()
     export = CustomerExport(filters=_filters(flt), actor_id=getattr(actor, "id", None))
     db.session.add(export)
     db.session.flush()
@@ -77,19 +81,32 @@ def start(actor, flt: ops.CustomerFilter) -> CustomerExport:
     return export
 
 
+def claim(export_id: int) -> bool:
+    """Mark a queued (or failed, being retried) export as running; False when another run
+    has it or it is finished, so a requeued job never writes the same export twice."""
+    claimed = db.session.execute(
+        update(CustomerExport)
+        .where(CustomerExport.id == export_id, CustomerExport.status.in_(("queued", "failed")))
+        .values(status="running", processed_rows=0)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
 def run(export: CustomerExport, on_progress: Callable[[CustomerExport], None] | None = None):
-    """Write the file, committing the progress after each batch."""
+    """Write the file of a claimed export, committing the progress after each batch."""
     flt = ops.CustomerFilter(**export.filters)
     matching = ops.filtered_statement(flt)
-    export.status = "running"
-    export.processed_rows = 0
+    discard(export)  # a failed earlier run's, should one be left
+    directory = Path(current_app.config["BIZKIT_STORAGE_DIR"]) / "exports"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{uuid.uuid4().hex}.csv"
+    export.stored_path = str(path)
     export.total_rows = db.session.execute(
         matching.with_only_columns(func.count(Customer.id))
     ).scalar_one()
     db.session.commit()
-    directory = Path(current_app.config["BIZKIT_STORAGE_DIR"]) / "exports"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{uuid.uuid4().hex}.csv"
     statement = matching.with_only_columns(*(getattr(Customer, name) for name in COLUMNS))
     tags = COLUMNS.index("tags")
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -117,8 +134,6 @@ def run(export: CustomerExport, on_progress: Callable[[CustomerExport], None] | 
             if not batch.next_cursor:
                 break
             cursor = batch.next_cursor
-    _delete_file(export)  # a retried job's earlier file
-    export.stored_path = str(path)
     export.status = "done"
     export.finished_at = utcnow()
     db.session.commit()
@@ -135,22 +150,35 @@ def downloadable(export: CustomerExport) -> bool:
     )
 
 
-def expire_old() -> int:
-    """Delete the current company's export files older than KEEP; returns how many."""
-    old = db.session.execute(
-        select(CustomerExport).where(
-            CustomerExport.status == "done", CustomerExport.finished_at <= utcnow() - KEEP
-        )
-    ).scalars()
+def to_sweep():
+    """Exports whose file must go: past their day, failed, or left by a vanished job."""
+    now = utcnow()
+    return or_(
+        and_(CustomerExport.status == "done", CustomerExport.finished_at <= now - KEEP),
+        and_(CustomerExport.status == "failed", CustomerExport.stored_path.is_not(None)),
+        and_(
+            CustomerExport.status.in_(("queued", "running")),
+            CustomerExport.created_at <= now - STALE,
+        ),
+    )
+
+
+def sweep() -> int:
+    """Delete the current company's export files that must go; returns how many exports."""
     count = 0
-    for export in old:
-        _delete_file(export)
-        export.status = "expired"
+    for export in db.session.execute(select(CustomerExport).where(to_sweep())).scalars():
+        discard(export)
+        if export.status == "done":
+            export.status = "expired"
+            export.filters = {}  # the search text may be a customer's name
+        elif export.status in ("queued", "running"):
+            export.status = "failed"
         count += 1
     return count
 
 
-def _delete_file(export: CustomerExport) -> None:
+def discard(export: CustomerExport) -> None:
+    """Delete the export's file, if it has one."""
     if export.stored_path:
         root = (Path(current_app.config["BIZKIT_STORAGE_DIR"]) / "exports").resolve()
         path = Path(export.stored_path).resolve()

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from bizkit.auth.models import User
 from bizkit.core.models import Company
 from bizkit.core.tenancy import company_scope
-from bizkit.core.timezones import utcnow
 from bizkit.customers import csv_export, csv_import
 from bizkit.customers.models import CustomerExport, CustomerImport
 from bizkit.extensions import db
@@ -47,13 +46,18 @@ def run_customer_import(company_id: int, import_id: int) -> dict:
 
 
 def run_customer_export(company_id: int, export_id: int) -> dict:
-    """Write a CSV export; a retried job writes the file again from the top."""
+    """Write a CSV export. Only a queued (or failed) export is taken, in one conditional
+    update, so a requeued job never writes it a second time at once; a failure deletes
+    the part-written file."""
     with company_scope(company_id):
+        if not csv_export.claim(export_id):
+            status = db.session.execute(
+                select(CustomerExport.status).where(CustomerExport.id == export_id)
+            ).scalar_one()
+            return {"status": status}
         export = db.session.execute(
             select(CustomerExport).where(CustomerExport.id == export_id)
         ).scalar_one()
-        if export.status in ("done", "expired"):
-            return {"status": export.status}
         rq_job = get_current_job()
 
         def progress(current: CustomerExport) -> None:
@@ -66,6 +70,7 @@ def run_customer_export(company_id: int, export_id: int) -> dict:
         except Exception:
             db.session.rollback()
             export = db.session.get(CustomerExport, export_id)
+            csv_export.discard(export)
             export.status = "failed"
             db.session.commit()
             raise
@@ -73,19 +78,17 @@ def run_customer_export(company_id: int, export_id: int) -> dict:
 
 
 def expire_customer_exports() -> int:
-    """Delete every company's export files past their day (`bizkit.cron`, hourly)."""
+    """Sweep every company's export files (`bizkit.cron`, hourly): past their day, of
+    failed runs, of jobs that vanished (csv_export.sweep)."""
     companies = db.session.execute(
         select(CustomerExport.company_id)
-        .where(
-            CustomerExport.status == "done",
-            CustomerExport.finished_at <= utcnow() - csv_export.KEEP,
-        )
+        .where(csv_export.to_sweep())
         .distinct()
         .execution_options(all_companies=True)
     ).scalars()
-    expired = 0
+    swept = 0
     for company_id in list(companies):
         with company_scope(company_id):
-            expired += csv_export.expire_old()
+            swept += csv_export.sweep()
             db.session.commit()
-    return expired
+    return swept

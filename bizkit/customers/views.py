@@ -57,7 +57,6 @@ def index():
         # Search as you type swaps only the results: the group filter is not re-rendered.
         groups=[] if is_htmx() else ops.groups(),
         sorts=ops.SORTS,
-        export_oob=is_htmx(),  # search as you type also refreshes the export's filter
     )
 
 

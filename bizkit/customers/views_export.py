@@ -25,7 +25,7 @@ def start_export():
         "bizkit.customers.tasks.run_customer_export",
         g.company.id,
         export.id,
-        job_timeout=3600,
+        job_timeout=csv_export.JOB_TIMEOUT_SECONDS,
     )
     target = url_for("customers.export_progress", export_id=export.id)
     if is_htmx():

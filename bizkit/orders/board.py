@@ -127,24 +127,33 @@ def _lines_label(count: int) -> str:
 RELOAD = ("", 200, {"HX-Refresh": "true"})
 
 
-def _page_of_another_company() -> bool:
-    shown = request.values.get("company", "")
-    return is_htmx() and shown != "" and shown != str(g.company.id)
+def reloads_for_another_company(view):
+    """Answer HX-Refresh before anything else, the permission check included: the user's
+    role in the company now current may not allow the view (a 403 htmx would not show,
+    leaving the old company's board up), and the order ids are the other company's."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        shown = request.values.get("company", "")
+        current = g.get("company")
+        if is_htmx() and shown and current is not None and shown != str(current.id):
+            return RELOAD
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 @bp.route("/board")
+@reloads_for_another_company
 @requires("orders.view")
 def board():
-    if _page_of_another_company():
-        return RELOAD
     return _render_board(messages=_notices())
 
 
 @bp.route("/board/<int:order_id>/move", methods=["POST"])
+@reloads_for_another_company
 @requires("orders.transition")
 def board_move(order_id: int):
-    if _page_of_another_company():
-        return RELOAD  # (the order is not in the current company: it would be a 404)
     order = get_or_404(Order, order_id)
     version = request.form.get("version", "")
     try:

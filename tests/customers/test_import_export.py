@@ -7,10 +7,11 @@ import os
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bizkit.core.models import AuditEntry
-from bizkit.customers import tasks
+from bizkit.customers import csv_export, tasks
 from bizkit.customers.models import Customer, CustomerExport, StoreCreditMovement
 from bizkit.extensions import db
 from tests.conftest import BrowserlikeClient, company_ctx, text_of
@@ -176,15 +177,20 @@ def test_export_runs_as_a_job_with_progress_and_holds_the_current_filter(
         assert entry.changes["filters"][1]["query"] == "dvorak"
 
 
-def test_search_as_you_type_keeps_the_export_filter_current(auth):
-    """The export form sits outside the results; the results fragment updates its filter
-    out of band, so an export after typing exports what the list shows."""
-    page = auth.get("/customers/").get_data(as_text=True)
-    assert page.count('id="export-filter"') == 1 and "hx-swap-oob" not in page
-    fragment = auth.get("/customers/?q=dvorak", headers={"HX-Request": "true"})
-    html = fragment.get_data(as_text=True)
-    assert '<span id="export-filter" hx-swap-oob="true">' in html
-    assert '<input type="hidden" name="q" value="dvorak">' in html
+def test_the_export_posts_the_search_form_as_it_is_at_the_click(app, auth, company):
+    """The export form sits outside the results and search as you type does not re-render
+    it: with htmx it posts the live search form's fields (hx-include), so an export made
+    right after typing exports what was typed; without JavaScript, the page's filter."""
+    page = auth.get("/customers/?q=smetana").get_data(as_text=True)
+    assert 'id="customer-filters"' in page and 'hx-include="#customer-filters"' in page
+    assert '<noscript>\n        <input type="hidden" name="q" value="smetana">' in page
+    response = auth.post(
+        "/customers/export", {"q": "dvorak", "tag": ""}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 204
+    export_id = int(response.headers["HX-Redirect"].rsplit("/", 1)[1])
+    with company_ctx(app, company.id):
+        assert db.session.get(CustomerExport, export_id).filters["query"] == "dvorak"
 
 
 def test_an_export_is_for_the_user_who_asked_and_kept_for_a_day(
@@ -239,6 +245,44 @@ def test_the_hourly_job_deletes_export_files_past_their_day(
     jobs = {(job.func_name, job.queue_name, job.interval) for job in scheduler.get_jobs()}
     assert ("bizkit.customers.tasks.expire_customer_exports", "default", 3600) in jobs
     assert ("bizkit.notifications.tasks.sweep_notifications", "notifications", 30) in jobs
+
+
+def test_a_failed_or_vanished_export_leaves_no_file_and_runs_once(
+    app, auth, company, make_customer, monkeypatch
+):
+    make_customer("Antonín Dvořák")
+    export_id = start_export(auth)
+    written = []
+    real_writerow = csv_export.spreadsheet_safe
+
+    def fail_after_writing(value):
+        with company_ctx(app, company.id):
+            written.append(db.session.get(CustomerExport, export_id).stored_path)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(csv_export, "spreadsheet_safe", fail_after_writing)
+    with app.app_context(), pytest.raises(OSError):
+        tasks.run_customer_export(company.id, export_id)
+    assert written and written[0] and not os.path.exists(written[0])  # named, then deleted
+    with company_ctx(app, company.id):
+        export = db.session.get(CustomerExport, export_id)
+        assert export.status == "failed" and export.stored_path is None
+
+    monkeypatch.setattr(csv_export, "spreadsheet_safe", real_writerow)
+    assert run_export(app, company, export_id) == {"rows": 1}  # a retry runs it again
+    assert run_export(app, company, export_id) == {"status": "done"}  # and only once
+
+    vanished = start_export(auth)  # its worker died: running for hours
+    with company_ctx(app, company.id):
+        export = db.session.get(CustomerExport, vanished)
+        export.status = "running"
+        export.created_at -= timedelta(hours=3)
+    with app.app_context():
+        assert tasks.expire_customer_exports() == 1
+    with company_ctx(app, company.id):
+        assert db.session.get(CustomerExport, vanished).status == "failed"
+    page = text_of(auth.get(f"/customers/exports/{vanished}"))
+    assert "The export stopped because of an error." in page
 
 
 def test_gdpr_export_and_erase(app, auth, company, make_customer):

@@ -106,7 +106,7 @@ def test_a_cards_age_reads_in_each_readers_language(app, company, make_user, mak
 
 
 def test_a_board_page_of_another_company_reloads_instead_of_mixing_companies(
-    app, auth, company, restaurant_orders
+    app, auth, company, make_user, restaurant_orders
 ):
     """After a company switch in another tab, the open board's refetch (and a click on it)
     would show or act on the other company while its stream listens to the first one:
@@ -129,6 +129,16 @@ def test_a_board_page_of_another_company_reloads_instead_of_mixing_companies(
     assert move.headers["HX-Refresh"] == "true"
     with company_ctx(app, company.id):
         assert load_order(restaurant_orders["pending"]).status == "PENDING"  # not moved
+    # Also when the role in the company now current may not move orders (an accountant):
+    # the reload comes before the permission check, whose 403 htmx would not show.
+    reader = BrowserlikeClient(app, app.test_client())
+    reader.login(make_user(company, "accountant"))
+    refused_here = reader.post(
+        f"/orders/board/{restaurant_orders['pending']}/move",
+        {"to": "CONFIRMED", "version": "1", "company": str(company.id + 1000)},
+        headers=htmx,
+    )
+    assert refused_here.headers.get("HX-Refresh") == "true", refused_here.status_code
 
 
 def test_the_sse_extension_is_loaded_only_on_the_board(auth):
