@@ -71,14 +71,29 @@ def _filters(flt: ops.CustomerFilter) -> dict:
     return {"query": flt.query, "tag": flt.tag, "group_id": flt.group_id}
 
 
-def start(actor, flt: ops.CustomerFilter) -> CustomerExport:
-    """Record an export of `flt` for `actor` (the view queues the job after commit)."""
+def start(actor, flt: ops.CustomerFilter) -> tuple[CustomerExport, bool]:
+    """Record an export of `flt` for `actor` (the view queues the job after commit), or
+    give back the same export of this user that is still on its way (a second click, a
+    form sent again): (export, whether it is new)."""
     sweep()
-    export = CustomerExport(filters=_filters(flt), actor_id=getattr(actor, "id", None))
+    actor_id = getattr(actor, "id", None)
+    waiting = db.session.execute(
+        select(CustomerExport)
+        .where(
+            CustomerExport.actor_id == actor_id,
+            CustomerExport.status.in_(("queued", "running")),
+            CustomerExport.filters == _filters(flt),
+        )
+        .order_by(CustomerExport.id.desc())
+        .limit(1)
+    ).scalar()
+    if waiting is not None and actor_id is not None:
+        return waiting, False
+    export = CustomerExport(filters=_filters(flt), actor_id=actor_id)
     db.session.add(export)
     db.session.flush()
     audit.record(actor, "customer.export", export, {"filters": [None, export.filters]})
-    return export
+    return export, True
 
 
 def claim(export_id: int) -> bool:

@@ -19,14 +19,15 @@ from bizkit.customers.views import customer_filter
 @bp.route("/export", methods=["POST"])
 @requires("customers.export")
 def start_export():
-    export = csv_export.start(current_user, customer_filter(request.form))
-    enqueue_after_commit(
-        "default",
-        "bizkit.customers.tasks.run_customer_export",
-        g.company.id,
-        export.id,
-        job_timeout=csv_export.JOB_TIMEOUT_SECONDS,
-    )
+    export, new = csv_export.start(current_user, customer_filter(request.form))
+    if new:
+        enqueue_after_commit(
+            "default",
+            "bizkit.customers.tasks.run_customer_export",
+            g.company.id,
+            export.id,
+            job_timeout=csv_export.JOB_TIMEOUT_SECONDS,
+        )
     target = url_for("customers.export_progress", export_id=export.id)
     if is_htmx():
         return "", 204, {"HX-Redirect": target}

@@ -100,9 +100,9 @@ def test_exports_take_the_export_permission_and_stay_within_their_company(
         user = make_user(company, role)
         make_user(other, "owner", email=user.email)  # the same person, also in the other
         with company_ctx(app, other.id):
-            foreign = csv_export.start(User(id=user.id), CustomerFilter()).id
+            foreign = csv_export.start(User(id=user.id), CustomerFilter())[0].id
         with company_ctx(app, company.id):
-            ours = csv_export.start(User(id=user.id), CustomerFilter()).id
+            ours = csv_export.start(User(id=user.id), CustomerFilter())[0].id
         client = BrowserlikeClient(app, app.test_client())
         client.login(user)
         allowed = role_can(role, "customers.export")

@@ -193,6 +193,16 @@ def test_the_export_posts_the_search_form_as_it_is_at_the_click(app, auth, compa
         assert db.session.get(CustomerExport, export_id).filters["query"] == "dvorak"
 
 
+def test_a_second_click_gives_back_the_export_on_its_way(app, auth, company, redis_client):
+    first = start_export(auth, q="dvorak")
+    assert start_export(auth, q="dvorak") == first  # the same, queued once
+    assert redis_client.llen("rq:queue:default") == 1
+    other = start_export(auth, q="smetana")  # another filter is another export
+    assert other != first
+    run_export(app, company, first)
+    assert start_export(auth, q="dvorak") not in (first, other)  # done: a fresh one
+
+
 def test_an_export_is_for_the_user_who_asked_and_kept_for_a_day(
     app, auth, company, make_user, make_customer
 ):
@@ -223,9 +233,10 @@ def test_the_hourly_job_deletes_export_files_past_their_day(
     app, auth, company, make_company, make_customer, redis_client
 ):
     make_customer("Antonín Dvořák")
-    fresh, old = start_export(auth), start_export(auth)
-    for export_id in (fresh, old):
-        run_export(app, company, export_id)
+    old = start_export(auth)
+    run_export(app, company, old)
+    fresh = start_export(auth)
+    run_export(app, company, fresh)
     with company_ctx(app, company.id):
         export = db.session.get(CustomerExport, old)
         export.finished_at -= timedelta(hours=25)
