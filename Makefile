@@ -75,12 +75,14 @@ clean:
 bench-data: deps
 	$(BIN)/python -m bench.seed
 	$(BIN)/python -m bench.seed_orders
+	$(BIN)/python -m bench.seed_history
 
 bench: deps
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.seed
 	$(BIN)/python -m bench.seed_orders
+	$(BIN)/python -m bench.seed_history
 	$(BIN)/python -m bench.run
 
 # Notifications: 10,000 e-mails through two RQ workers to a local SMTP sink, against a
