@@ -148,7 +148,17 @@ class StoreCreditMovement(TenantMixin, db.Model):
     actor = relationship("User", lazy="joined")
 
 
-class CustomerImport(TenantMixin, db.Model):
+class RowProgress:
+    """The progress bar of a job that works through `total_rows` (imports, exports)."""
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == "done" else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+class CustomerImport(RowProgress, TenantMixin, db.Model):
     """A CSV upload: its column mapping, progress and outcome (the job updates it)."""
 
     __tablename__ = "customer_import"
@@ -173,16 +183,10 @@ class CustomerImport(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    @property
-    def percent(self) -> int:
-        if not self.total_rows:
-            return 100 if self.status == "done" else 0
-        return min(100, round(100 * self.processed_rows / self.total_rows))
 
-
-class CustomerExport(TenantMixin, db.Model):
+class CustomerExport(RowProgress, TenantMixin, db.Model):
     """A CSV export of a filtered customer list, written by a job into a file that the
-    user who asked for it downloads (kept EXPORT_KEEP_HOURS, bizkit.customers.csv_export)."""
+    user who asked for it downloads (kept csv_export.KEEP, bizkit.customers.csv_export)."""
 
     __tablename__ = "customer_export"
     __table_args__ = (
@@ -200,9 +204,3 @@ class CustomerExport(TenantMixin, db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    @property
-    def percent(self) -> int:
-        if not self.total_rows:
-            return 100 if self.status == "done" else 0
-        return min(100, round(100 * self.processed_rows / self.total_rows))

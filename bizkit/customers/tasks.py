@@ -13,6 +13,14 @@ from bizkit.customers.models import CustomerExport, CustomerImport
 from bizkit.extensions import db
 
 
+def _report_progress(current: CustomerImport | CustomerExport) -> None:
+    """Copy a job's progress into its RQ job's meta (nothing when run outside a worker)."""
+    rq_job = get_current_job()
+    if rq_job is not None:
+        rq_job.meta["progress"] = current.percent
+        rq_job.save_meta()
+
+
 def run_customer_import(company_id: int, import_id: int) -> dict:
     """Run a CSV import; a retried job resumes after the last committed batch."""
     with company_scope(company_id):
@@ -23,15 +31,8 @@ def run_customer_import(company_id: int, import_id: int) -> dict:
         if job.status == "done":
             return {"status": "done"}
         actor = db.session.get(User, job.actor_id) if job.actor_id else None
-        rq_job = get_current_job()
-
-        def progress(current: CustomerImport) -> None:
-            if rq_job is not None:
-                rq_job.meta["progress"] = current.percent
-                rq_job.save_meta()
-
         try:
-            csv_import.run(actor, company, job, on_progress=progress)
+            csv_import.run(actor, company, job, on_progress=_report_progress)
         except Exception:
             db.session.rollback()
             job = db.session.get(CustomerImport, import_id)
@@ -58,15 +59,8 @@ def run_customer_export(company_id: int, export_id: int) -> dict:
         export = db.session.execute(
             select(CustomerExport).where(CustomerExport.id == export_id)
         ).scalar_one()
-        rq_job = get_current_job()
-
-        def progress(current: CustomerExport) -> None:
-            if rq_job is not None:
-                rq_job.meta["progress"] = current.percent
-                rq_job.save_meta()
-
         try:
-            csv_export.run(export, on_progress=progress)
+            csv_export.run(export, on_progress=_report_progress)
         except Exception:
             db.session.rollback()
             export = db.session.get(CustomerExport, export_id)
