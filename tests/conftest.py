@@ -20,6 +20,7 @@ import psycopg
 import pytest
 import redis as redis_lib
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import event
 
 from bizkit import create_app
 from bizkit.config import INSTANCE_DIR
@@ -264,3 +265,33 @@ def text_of(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+@contextmanager
+def recording_statements(app):
+    """Collect the SQL statements sent while the block runs."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def count_queries(app, client, url) -> int:
+    """The SQL queries a page costs in the steady state: after one request that lets the
+    process keep what it keeps between requests (the signed-in user, bizkit.auth.identity;
+    the company's flow), as the benchmark measures after its warm-up. The test's own
+    SAVEPOINT and RELEASE, which join the request to the rolled-back test, are left out."""
+    assert client.get(url).status_code == 200
+    with recording_statements(app) as statements:
+        assert client.get(url).status_code == 200
+    return len(
+        [s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
+    )

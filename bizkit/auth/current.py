@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
+from bizkit.auth import identity
 from bizkit.auth.models import Membership, User
 from bizkit.core import tenancy
 from bizkit.extensions import db, login_manager
@@ -46,19 +47,27 @@ def _user_with_memberships():
 def register_current_tenant(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        """The user and their active memberships in one query (every request runs this)."""
+        """The user and their active memberships: kept by this process while they are
+        current (bizkit.auth.identity), else in one query."""
         uid_text, _sep, fingerprint = user_id.partition(":")
         try:
             uid = int(uid_text)
         except ValueError:
             return None
-        rows = db.session.execute(_user_with_memberships(), {"user_id": uid}).all()
-        if not rows:
-            return None
-        user = rows[0][0]
+        generation = identity.current_generation()  # before the database: see identity
+        kept = identity.cached(uid, generation)
+        if kept is not None:
+            user, memberships = kept
+        else:
+            rows = db.session.execute(_user_with_memberships(), {"user_id": uid}).all()
+            if not rows:
+                return None
+            user = rows[0][0]
+            memberships = [membership for _user, membership in rows if membership]
+            identity.keep(user, memberships, generation)
         if not user.active or not hmac.compare_digest(fingerprint, user.session_fingerprint):
             return None  # deactivated, or the password changed since this session began
-        g.loaded_memberships = [membership for _user, membership in rows if membership]
+        g.loaded_memberships = memberships
         return user
 
     @app.before_request

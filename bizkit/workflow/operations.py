@@ -22,6 +22,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bizkit.auth import identity
 from bizkit.auth.models import Membership
 from bizkit.core import audit, events
 from bizkit.core.errors import BusinessRuleError
@@ -226,6 +227,8 @@ def _bump_workflow_revision(session: OrmSession, flush_context, instances) -> No
             .where(Company.__table__.c.id.in_(sorted(changed)))
             .values(workflow_revision=Company.__table__.c.workflow_revision + 1)
         )
+        # The revision comes with the company each process keeps for its users.
+        identity.mark_changed(session)
 
 
 def load_status(entity_type: str, code: str) -> WorkflowStatus | None:

@@ -3,10 +3,8 @@
 import re
 
 import pytest
-from sqlalchemy import event
 
-from bizkit.extensions import db
-from tests.conftest import text_of
+from tests.conftest import count_queries, text_of
 
 
 def names(response) -> list[str]:
@@ -84,31 +82,13 @@ def test_a_broken_cursor_starts_from_the_top(auth, make_customer):
     assert names(auth.get("/customers/?cursor=garbage!!")) == ["Adam"]
 
 
-def _count_queries(app, client, url) -> int:
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(
-        [s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
-    )
-
-
 def test_query_count_does_not_grow_with_the_rows_shown(app, auth, make_customer):
     from bizkit.customers.operations import create_group  # noqa: F401
 
     for n in range(60):
         make_customer(f"Customer {n:02d}", tags="regular", email=f"c{n}@example.com")
-    few = _count_queries(app, auth, "/customers/?q=customer 0")
-    many = _count_queries(app, auth, "/customers/?q=customer")
+    few = count_queries(app, auth, "/customers/?q=customer 0")
+    many = count_queries(app, auth, "/customers/?q=customer")
     assert few == many
     assert many <= 8
     assert len(names(auth.get("/customers/?q=customer"))) == 50

@@ -1,13 +1,10 @@
 """List pages: accent-insensitive search, filters, keyset pagination, low stock, query counts."""
 
 import re
-from contextlib import contextmanager
-
-from sqlalchemy import event
 
 from bizkit.extensions import db
 from bizkit.inventory import queries
-from tests.conftest import company_ctx, text_of
+from tests.conftest import company_ctx, count_queries, text_of
 
 
 def _product_names(response) -> list[str]:
@@ -186,22 +183,6 @@ def test_dashboard_card_shows_the_low_stock_count(auth, client, company, make_us
     assert 'data-testid="kpi-stock"' not in html and "/inventory/low-stock" not in html
 
 
-@contextmanager
-def _counting_queries(app):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_list_queries_do_not_grow_with_rows(app, auth, company, make_item):
     from bizkit.inventory import operations as ops
     from bizkit.inventory.models import Product
@@ -218,11 +199,7 @@ def test_list_queries_do_not_grow_with_rows(app, auth, company, make_item):
 
     pages = ["/inventory/", "/inventory/variants", "/inventory/low-stock", "/inventory/?low=y"]
     fill(2, "A")
-    with _counting_queries(app) as few:
-        for url in pages:
-            assert auth.get(url).status_code == 200
+    few = [count_queries(app, auth, url) for url in pages]
     fill(12, "B")
-    with _counting_queries(app) as many:
-        for url in pages:
-            assert auth.get(url).status_code == 200
-    assert len(many) == len(few)
+    many = [count_queries(app, auth, url) for url in pages]
+    assert many == few

@@ -4,14 +4,14 @@ search and filters, resend, the record panel, settings with the encrypted token.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from bizkit.core.permissions import ROLES, role_can
 from bizkit.customers.models import Customer
 from bizkit.extensions import db
 from bizkit.notifications import operations as ops
 from bizkit.notifications.models import Notification, NotificationSettings
-from tests.conftest import company_ctx, text_of
+from tests.conftest import company_ctx, count_queries, text_of
 
 ORDER = {"order_number": 5, "total": "10.00", "currency": "EUR", "status": "READY"}
 
@@ -95,29 +95,11 @@ def test_the_list_filters_and_searches(auth, make_notification):
     assert auth.get("/notifications/?status=bogus&channel=x&cursor=!!").status_code == 200
 
 
-def _count_queries(app, client, url) -> int:
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(
-        [s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
-    )
-
-
 def test_query_count_does_not_grow_with_the_rows_shown(app, auth, make_notification):
     for n in range(55):
         make_notification(name=f"Customer {n:02d}", email=f"c{n}@example.com")
-    few = _count_queries(app, auth, "/notifications/?q=c1@")
-    many = _count_queries(app, auth, "/notifications/")
+    few = count_queries(app, auth, "/notifications/?q=c1@")
+    many = count_queries(app, auth, "/notifications/")
     assert few == many
     assert many <= 8
     more = auth.get("/notifications/")

@@ -171,7 +171,7 @@ def test_a_closed_order_shows_read_only_lines_and_refuses_changes(
 
 
 def test_detail_query_count_does_not_grow_with_the_lines(app, auth, company, make_order):
-    from tests.orders.test_pages import count_queries
+    from tests.conftest import count_queries
 
     few = make_order(company, ("A", "1", "1.00"))
     many = make_order(company, *[(f"Item {n}", "1", "1.00") for n in range(30)])
@@ -209,7 +209,7 @@ def test_panels_refresh_each_other_after_a_change(app, auth, company, make_order
 def test_a_full_order_page_stays_within_the_query_budget(app, auth, company, make_order):
     """Lines, payments, a promo code, history and messages: at most 8 queries (the budget
     of every list and detail page), whatever the order holds."""
-    from tests.orders.test_pages import count_queries
+    from tests.conftest import count_queries
 
     order_id = make_order(company, ("Corkage", "1", "4.00"), ("Bread", "2", "1.50"))
     auth.post(f"/orders/{order_id}/payments", {"method": "cash", "amount": "3.00"})

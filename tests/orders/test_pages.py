@@ -3,33 +3,15 @@
 import re
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from bizkit.extensions import db
 from bizkit.orders.models import Order
-from tests.conftest import company_ctx, text_of
+from tests.conftest import company_ctx, count_queries, text_of
 
 
 def numbers(response) -> list[int]:
     return [int(n) for n in re.findall(r'data-order="(\d+)"', response.get_data(as_text=True))]
-
-
-def count_queries(app, client, url) -> int:
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(
-        [s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
-    )
 
 
 def test_pages_render(auth, company, make_order):

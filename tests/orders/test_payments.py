@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import AuditEntry
@@ -16,7 +16,7 @@ from bizkit.orders import gift_vouchers
 from bizkit.orders import payments as pay
 from bizkit.orders.models import GiftVoucher, GiftVoucherMovement, Order, Payment
 from bizkit.workflow import operations as workflow
-from tests.conftest import company_ctx, text_of
+from tests.conftest import company_ctx, count_queries, text_of
 from tests.orders.conftest import load_order
 from tests.orders.money_fixtures import *  # noqa: F403 (fixtures)
 from tests.orders.money_fixtures import grant_credit, race
@@ -299,24 +299,6 @@ def test_two_tills_cannot_overpay_one_order(app, committed_shop):
 # -- pages --------------------------------------------------------------------------------
 
 
-def _count_queries(app, client, url) -> int:
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(
-        [s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
-    )
-
-
 def test_the_payments_page_costs_the_same_queries_for_many_payments(
     app, auth, company, owner, make_order, make_gift_voucher
 ):
@@ -332,7 +314,7 @@ def test_the_payments_page_costs_the_same_queries_for_many_payments(
             ).scalar()
             == 8
         )
-    assert _count_queries(app, auth, f"/orders/{few}/payments") == _count_queries(
+    assert count_queries(app, auth, f"/orders/{few}/payments") == count_queries(
         app, auth, f"/orders/{many}/payments"
     )
 

@@ -116,7 +116,7 @@ def test_a_refused_side_effect_rolls_the_move_back(app, auth, company, make_item
 
 
 def test_the_customer_timeline_lists_their_orders(app, auth, company, make_customer, make_order):
-    from tests.orders.test_pages import count_queries
+    from tests.conftest import count_queries
 
     customer_id = make_customer("Antonín Dvořák")
     order_id = make_order(company, ("Corkage", "2", "4.00"), customer_id=customer_id)

@@ -327,7 +327,7 @@ def test_bad_promo_code_input_is_422_next_to_the_field(app, auth, company, value
 
 
 def test_the_code_list_searches_and_pages_with_constant_queries(app, auth, make_voucher):
-    from tests.orders.test_payments import _count_queries
+    from tests.conftest import count_queries
 
     for n in range(12):
         make_voucher(f"CODE{n:02d}")
@@ -336,7 +336,7 @@ def test_the_code_list_searches_and_pages_with_constant_queries(app, auth, make_
     assert text_of(response).count("CODE") == 12 and "OTHER" not in text_of(response)
     first = text_of(auth.get("/orders/vouchers?per_page=10"))
     assert "Show more" in first and first.count("Active") == 10
-    assert _count_queries(app, auth, "/orders/vouchers?q=code00") == _count_queries(
+    assert count_queries(app, auth, "/orders/vouchers?q=code00") == count_queries(
         app, auth, "/orders/vouchers?q=code"
     )
 

@@ -2,12 +2,12 @@
 field (422, nothing written), who may open it, and other companies' ids (404)."""
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bizkit.core.permissions import ROLES, role_can
 from bizkit.extensions import db
 from bizkit.workflow.models import WorkflowStatus, WorkflowTransition
-from tests.conftest import company_ctx, text_of
+from tests.conftest import company_ctx, count_queries, text_of
 
 FLOW = "/settings/workflows/order"
 HTMX = {"HX-Request": "true"}
@@ -165,26 +165,8 @@ def test_renaming_refused_as_final_shows_next_to_the_checkbox(app, auth, company
     assert ("PENDING", None, "#64748b") in _statuses(app, company)
 
 
-def _count_queries(app, client, url) -> int:
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(
-        [s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))]
-    )
-
-
 def test_the_editor_query_count_does_not_grow_with_the_flow(app, auth, company):
-    few = _count_queries(app, auth, FLOW)
+    few = count_queries(app, auth, FLOW)
     for n in range(8):
         auth.post(FLOW + "/statuses", {"label": f"Extra {n}", "color": "#123456"})
         auth.post(
@@ -192,7 +174,7 @@ def test_the_editor_query_count_does_not_grow_with_the_flow(app, auth, company):
             {"from_code": "READY", "to_code": f"EXTRA_{n}", "roles": "staff"},
         )
     assert len(_statuses(app, company)) == 15
-    many = _count_queries(app, auth, FLOW)
+    many = count_queries(app, auth, FLOW)
     assert few == many <= 8
 
 

@@ -1,0 +1,233 @@
+"""Who is signed in, kept per process between requests, and dropped the moment it changes.
+
+Every request needs the user, their active memberships and each membership's company.
+Read from PostgreSQL, that is a query and, on a page that reads nothing else, a
+transaction of its own (BEGIN, the query, COMMIT): three round trips that cost the
+logged-in empty page half of its time (README, Performance). So each process keeps
+what it read, as plain column values, and hands each request fresh ORM objects built
+from them and attached to the request's session as if just loaded (no SQL).
+
+Freshness comes from one value in Redis, the *generation*: a random token replaced
+after every commit that changed a user, a membership or a company (an ORM flush of
+such a row, an ORM bulk UPDATE or DELETE of one, or a caller that says so with
+`mark_changed`). Each request reads the generation (one Redis GET) and uses what the
+process keeps only if it was read under that same generation, so a password change,
+a deactivated user, a removed membership, a role change or a renamed company shows
+on the very next request in every process. The generation is read before the
+database, so a change committed while a process reads is never kept under the new
+generation. A random token rather than a counter, because Redis keeps nothing on
+disk: a restarted Redis starting again at 1 could match a counter a process kept.
+
+What it does not see — a change made with SQL by hand — is bounded by MAX_AGE: an
+entry is read again after that many seconds whatever the generation. When Redis does
+not answer, requests read the database as before (nothing is kept) and Redis is left
+alone for RETRY_SECONDS, so a stuck Redis costs one timeout, not one per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from contextlib import suppress
+from dataclasses import dataclass
+
+from flask import current_app, has_app_context
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import ORMExecuteState, make_transient_to_detached
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from bizkit.auth.models import Membership, User
+from bizkit.core.models import Company
+from bizkit.extensions import db
+
+log = logging.getLogger(__name__)
+
+MAX_AGE = 30.0  # seconds; bounds what a change made outside the ORM can leave stale
+MAX_ENTRIES = 10_000  # users per process
+RETRY_SECONDS = 5.0  # after Redis failed to answer, read the database meanwhile
+REDIS_TIMEOUT = 0.5  # seconds; this read is on every request's path
+
+_IDENTITY_MODELS = (User, Membership, Company)
+_CHANGED = "bizkit_identity_changed"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    generation: str
+    read_at: float
+    user: dict
+    memberships: tuple[tuple[dict, dict], ...]  # (membership, its company) column values
+
+
+_entries: OrderedDict[int, _Entry] = OrderedDict()
+_redis_down_until = 0.0
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _generation_key() -> str:
+    """One generation per database: tests and installations sharing a Redis stay apart."""
+    url = make_url(current_app.config["DATABASE_URL"])
+    place = f"{url.host}|{url.port}|{url.database}|{url.query.get('host', '')}"
+    return "bizkit:identity-generation:" + hashlib.sha256(place.encode()).hexdigest()[:16]
+
+
+def _redis() -> Redis:
+    ext = current_app.extensions
+    if "bizkit_identity_redis" not in ext:
+        ext["bizkit_identity_redis"] = Redis.from_url(
+            current_app.config["REDIS_URL"],
+            socket_timeout=REDIS_TIMEOUT,
+            socket_connect_timeout=REDIS_TIMEOUT,
+        )
+    return ext["bizkit_identity_redis"]
+
+
+def current_generation() -> str | None:
+    """The generation now, or None when Redis does not answer (then nothing is kept)."""
+    global _redis_down_until
+    if time.monotonic() < _redis_down_until:
+        return None
+    key = _generation_key()
+    try:
+        redis = _redis()
+        value = redis.get(key)
+        if value is None:  # first use, or Redis was emptied: every process reads afresh
+            redis.set(key, secrets.token_hex(8), nx=True)
+            value = redis.get(key)
+    except RedisError as error:
+        _redis_down_until = time.monotonic() + RETRY_SECONDS
+        log.warning("identity cache off for %ss: Redis did not answer (%s)", RETRY_SECONDS, error)
+        return None
+    return value.decode() if value is not None else None
+
+
+def cached(user_id: int, generation: str | None) -> tuple[User, list[Membership]] | None:
+    """The user and their memberships as kept under `generation`, attached to the
+    request's session without SQL; None when not kept, kept under another generation
+    or older than MAX_AGE."""
+    if generation is None:
+        return None
+    entry = _entries.get(user_id)
+    if entry is None:
+        return None
+    if entry.generation != generation or time.monotonic() - entry.read_at > MAX_AGE:
+        _entries.pop(user_id, None)
+        return None
+    _touch(user_id)
+    session = db.session()
+    user = _attach(session, User, entry.user)
+    memberships = []
+    for membership_values, company_values in entry.memberships:
+        membership = _attach(session, Membership, membership_values)
+        set_committed_value(membership, "user", user)
+        set_committed_value(membership, "company", _attach(session, Company, company_values))
+        memberships.append(membership)
+    return user, memberships
+
+
+def keep(user: User, memberships: list[Membership], generation: str | None) -> None:
+    """Keep what was just read from the database, under the generation read before it."""
+    if generation is None:
+        return
+    _entries[user.id] = _Entry(
+        generation=generation,
+        read_at=time.monotonic(),
+        user=_values(user),
+        memberships=tuple((_values(m), _values(m.company)) for m in memberships),
+    )
+    _touch(user.id)
+    while len(_entries) > MAX_ENTRIES:
+        try:
+            _entries.popitem(last=False)
+        except KeyError:  # emptied meanwhile by another thread
+            break
+
+
+def _touch(user_id: int) -> None:
+    with suppress(KeyError):  # dropped meanwhile by another thread: nothing to keep fresh
+        _entries.move_to_end(user_id)
+
+
+def forget_all() -> None:
+    """Drop everything this process keeps (tests that change rows behind the ORM's back)."""
+    _entries.clear()
+
+
+def _values(obj) -> dict:
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
+
+
+def _attach(session: OrmSession, model: type, values: dict):
+    """An object of `model` with `values`, persistent in `session` as if just loaded."""
+    key = session.identity_key(model, values["id"])
+    existing = session.identity_map.get(key)
+    if existing is not None:
+        return existing
+    obj = inspect(model).class_manager.new_instance()
+    for name, value in values.items():
+        # Column values are scalars today; a mutable one (JSON) must not be shared.
+        set_committed_value(obj, name, value.copy() if isinstance(value, dict | list) else value)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+# -- invalidation ------------------------------------------------------------------------
+
+
+def mark_changed(session: OrmSession) -> None:
+    """Say that this transaction changes who someone is (for writes the hooks below do
+    not see, such as a Core UPDATE of the company table); the generation is replaced
+    when it commits."""
+    session.info[_CHANGED] = True
+
+
+def _replace_generation() -> None:
+    global _redis_down_until
+    _entries.clear()  # this process at once, even when Redis fails below
+    if not has_app_context():  # no app, no Redis: a script using the models on its own
+        return
+    try:
+        _redis().set(_generation_key(), secrets.token_hex(8))
+    except RedisError as error:
+        _redis_down_until = time.monotonic() + RETRY_SECONDS
+        log.error(
+            "identity change not published (other processes catch up in %ss): %s", MAX_AGE, error
+        )
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _flushing_identity_rows(session: OrmSession, flush_context, instances) -> None:
+    if any(
+        isinstance(obj, _IDENTITY_MODELS)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        mark_changed(session)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _bulk_change_of_identity_rows(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ in _IDENTITY_MODELS for mapper in state.all_mappers
+    ):
+        mark_changed(state.session)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _publish_change(session: OrmSession) -> None:
+    if session.info.pop(_CHANGED, False):
+        _replace_generation()
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_change(session: OrmSession) -> None:
+    session.info.pop(_CHANGED, None)
