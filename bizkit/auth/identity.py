@@ -26,7 +26,6 @@ alone for RETRY_SECONDS, so a stuck Redis costs one timeout, not one per request
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import time
@@ -38,12 +37,12 @@ from flask import current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import ORMExecuteState, make_transient_to_detached
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bizkit.auth.models import Membership, User
+from bizkit.core import events
 from bizkit.core.models import Company
 from bizkit.extensions import db
 
@@ -74,10 +73,8 @@ _redis_down_until = 0.0
 
 
 def _generation_key() -> str:
-    """One generation per database: tests and installations sharing a Redis stay apart."""
-    url = make_url(current_app.config["DATABASE_URL"])
-    place = f"{url.host}|{url.port}|{url.database}|{url.query.get('host', '')}"
-    return "bizkit:identity-generation:" + hashlib.sha256(place.encode()).hexdigest()[:16]
+    """One generation per installation (the live events' namespace: which database)."""
+    return f"bizkit:{events.namespace()}:identity-generation"
 
 
 def _redis() -> Redis:
