@@ -52,6 +52,10 @@ def _init_extensions(app: Flask) -> None:
     from bizkit.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    from bizkit.core.plans import plan_unstable_statements_each_time
+
+    with app.app_context():
+        plan_unstable_statements_each_time(db.engine)
     if app.config["BIZKIT_DB_PING"]:
         from bizkit.core.pool import ping_idle_connections
 

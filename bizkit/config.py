@@ -85,15 +85,7 @@ def load_config(overrides: dict | None = None) -> dict:
             "pool_pre_ping": False,
             "pool_recycle": 1800,
             "pool_size": int(os.environ.get("BIZKIT_DB_POOL_SIZE", "5")),
-            # psycopg prepares a statement after a few runs and PostgreSQL then may
-            # switch to a generic plan, made without the parameters' values. Every query
-            # has `company_id = $n`, and one company may hold a third of a table: a
-            # generic plan sized for the average company sorts 11,000 matches of a
-            # search where the large one's own plan walks the name index (21 ms against
-            # 1 ms, measured 2026-12-02), and for `search_text LIKE $1` it cannot know the
-            # pattern (100 ms instead of 2 ms). Planning every run costs about 1.5 ms of
-            # PostgreSQL CPU on a large query; kept.
-            "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"},
+            # Which statements PostgreSQL plans once and which every time: bizkit/core/plans.py
         },
         "BIZKIT_DB_PING": _bool("BIZKIT_DB_PRE_PING", default=True),
         "BIZKIT_DB_PING_IDLE_SECONDS": float(os.environ.get("BIZKIT_DB_PING_IDLE_SECONDS", "1")),

@@ -40,7 +40,7 @@ def _user_with_memberships():
         .order_by(Membership.id)
         # Membership.user is this very user, already in the identity map: no second join.
         .options(lazyload(Membership.user))
-        .execution_options(all_companies=True)
+        .execution_options(all_companies=True, plan_stable=True)
     )
 
 

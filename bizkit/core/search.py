@@ -10,7 +10,8 @@ def contains_folded(column, term: str):
     """`column LIKE '%' || bizkit_fold(term) || '%'`, the term's LIKE wildcards escaped.
 
     The pattern is a bound parameter; the trigram index serves it because every plan is
-    made for its parameters (`plan_cache_mode=force_custom_plan`, bizkit/config.py).
+    made for its parameters (statements are sent unprepared unless marked plan-stable,
+    bizkit/core/plans.py: never mark a search).
     """
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.like(func.concat("%", func.bizkit_fold(escaped), "%"))

@@ -54,7 +54,12 @@ def get_or_404(model: type[T], object_id, *options) -> T:
         object_id = int(object_id)
     except (TypeError, ValueError):
         abort(404)
-    stmt = select(model).where(model.id == object_id).options(*options)
+    stmt = (
+        select(model)
+        .where(model.id == object_id)
+        .options(*options)
+        .execution_options(plan_stable=True)  # by key: the same plan for every company
+    )
     row = db.session.execute(stmt).scalar_one_or_none()
     if row is None:
         abort(404)

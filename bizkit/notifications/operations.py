@@ -362,5 +362,6 @@ def notifications_for(entity_type: str, entity_id: int, limit: int = 20) -> list
             .where(Notification.entity_type == entity_type, Notification.entity_id == entity_id)
             .order_by(Notification.id.desc())
             .limit(limit)
+            .execution_options(plan_stable=True)  # one record's, by an index: see core.plans
         ).scalars()
     )

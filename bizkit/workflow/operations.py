@@ -470,5 +470,6 @@ def history(entity) -> list[StatusChange]:
                 StatusChange.entity_id == entity.id,
             )
             .order_by(StatusChange.id)
+            .execution_options(plan_stable=True)  # one entity's, by an index: see core.plans
         ).scalars()
     )

@@ -1,0 +1,34 @@
+"""Which statements PostgreSQL may plan once (bizkit.core.plans): read off the connection's
+own list of prepared statements after the pages ran more often than psycopg's threshold."""
+
+from sqlalchemy import text
+
+RUNS = 8  # psycopg prepares a statement at its 5th run on a connection
+
+
+def prepared_statements(rollback_db) -> list[str]:
+    """The statements prepared on the connection the test's requests share."""
+    rows = rollback_db.execute(text("SELECT statement FROM pg_prepared_statements"))
+    return [" ".join(statement.split()) for (statement,) in rows]
+
+
+def test_an_order_page_is_planned_once_and_a_search_every_time(
+    app, auth, company, make_order, rollback_db
+):
+    order_id = make_order(company, ("Bread", "2", "1.50"))
+    for _ in range(RUNS):
+        assert auth.get(f"/orders/{order_id}").status_code == 200
+        assert auth.get("/orders/?q=bread").status_code == 200
+    prepared = prepared_statements(rollback_db)
+
+    # The order by its key, its lines by their order, its history: plans that cannot
+    # depend on how many orders the company has.
+    assert any(
+        s.startswith("SELECT customer_order.id") and "WHERE customer_order.id =" in s
+        for s in prepared
+    )
+    assert any(s.startswith("SELECT order_line.order_id") for s in prepared)
+    assert any("FROM status_change" in s for s in prepared)
+    # A search is planned for its pattern and company each time: never prepared.
+    assert not any("LIKE" in s for s in prepared)
+    assert not any("ORDER BY customer_order.created_at DESC" in s for s in prepared)
