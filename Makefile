@@ -76,6 +76,7 @@ bench-data: deps
 	$(BIN)/python -m bench.seed
 	$(BIN)/python -m bench.seed_orders
 	$(BIN)/python -m bench.seed_history
+	$(BIN)/python -m bench.seed_messages
 
 bench: deps
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -83,6 +84,7 @@ bench: deps
 	$(BIN)/python -m bench.seed
 	$(BIN)/python -m bench.seed_orders
 	$(BIN)/python -m bench.seed_history
+	$(BIN)/python -m bench.seed_messages
 	$(BIN)/python -m bench.run
 
 # Notifications: 10,000 e-mails through two RQ workers to a local SMTP sink, against a
