@@ -26,6 +26,7 @@ alone for RETRY_SECONDS, so a stuck Redis costs one timeout, not one per request
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import time
@@ -37,12 +38,12 @@ from flask import current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import ORMExecuteState, make_transient_to_detached
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bizkit.auth.models import Membership, User
-from bizkit.core import events
 from bizkit.core.models import Company
 from bizkit.extensions import db
 
@@ -73,8 +74,26 @@ _redis_down_until = 0.0
 
 
 def _generation_key() -> str:
-    """One generation per installation (the live events' namespace: which database)."""
-    return f"bizkit:{events.namespace()}:identity-generation"
+    """One generation per database (server, port, name), whatever else differs between the
+    URLs of the web processes, workers and commands of one installation (driver, options,
+    credentials): every one of them must replace the generation the web processes read."""
+    app = current_app
+    key = app.extensions.get("bizkit_identity_key")
+    if key is None:
+        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        place = "|".join(
+            str(part or "")
+            for part in (
+                url.host,
+                url.port,
+                url.database,
+                url.query.get("host"),
+                url.query.get("port"),
+            )
+        )
+        key = "bizkit:identity-generation:" + hashlib.sha256(place.encode()).hexdigest()[:16]
+        app.extensions["bizkit_identity_key"] = key
+    return key
 
 
 def _redis() -> Redis:
@@ -154,11 +173,6 @@ def _touch(user_id: int) -> None:
         _entries.move_to_end(user_id)
 
 
-def forget_all() -> None:
-    """Drop everything this process keeps (tests that change rows behind the ORM's back)."""
-    _entries.clear()
-
-
 def _values(obj) -> dict:
     return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
 
@@ -193,13 +207,26 @@ def _replace_generation() -> None:
     _entries.clear()  # this process at once, even when Redis fails below
     if not has_app_context():  # no app, no Redis: a script using the models on its own
         return
+    key, token = _generation_key(), secrets.token_hex(8)
     try:
-        _redis().set(_generation_key(), secrets.token_hex(8))
+        _redis().set(key, token)
+        return
+    except RedisError:
+        pass
+    try:  # once more on a connection of its own, with more patience
+        with Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=3) as redis:
+            redis.set(key, token)
     except RedisError as error:
         _redis_down_until = time.monotonic() + RETRY_SECONDS
         log.error(
-            "identity change not published (other processes catch up in %ss): %s", MAX_AGE, error
+            "identity change not published: processes that read Redis again before it is "
+            "published keep what they kept for up to %ss (%s)",
+            MAX_AGE,
+            error,
         )
+
+
+_IDENTITY_TABLES = frozenset(model.__table__ for model in _IDENTITY_MODELS)
 
 
 @event.listens_for(OrmSession, "before_flush")
@@ -213,18 +240,28 @@ def _flushing_identity_rows(session: OrmSession, flush_context, instances) -> No
 
 @event.listens_for(OrmSession, "do_orm_execute")
 def _bulk_change_of_identity_rows(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and any(
-        mapper.class_ in _IDENTITY_MODELS for mapper in state.all_mappers
-    ):
+    """INSERT, UPDATE or DELETE statements run through the session, ORM or Core."""
+    if (state.is_insert or state.is_update or state.is_delete) and getattr(
+        state.statement, "table", None
+    ) in _IDENTITY_TABLES:
         mark_changed(state.session)
 
 
 @event.listens_for(OrmSession, "after_commit")
 def _publish_change(session: OrmSession) -> None:
+    """Replace the generation when the transaction commits — not when a savepoint inside
+    it is released (SQLAlchemy sends after_commit for those too): published then, a
+    process could read the old rows under the new generation before the real COMMIT."""
+    if session.in_nested_transaction():
+        return
     if session.info.pop(_CHANGED, False):
         _replace_generation()
 
 
-@event.listens_for(OrmSession, "after_rollback")
-def _forget_change(session: OrmSession) -> None:
-    session.info.pop(_CHANGED, None)
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_change(session: OrmSession, previous_transaction) -> None:
+    """Forget the mark when the whole transaction rolls back. A savepoint rolled back keeps
+    it: a change flushed before the savepoint still commits (one replacement too many
+    when the change was inside it, which costs a reload, nothing more)."""
+    if previous_transaction.parent is None:
+        session.info.pop(_CHANGED, None)

@@ -15,11 +15,14 @@ foreign key — says so with `.execution_options(plan_stable=True)`; psycopg pre
 it after a few runs on a connection and PostgreSQL keeps its plan (the default
 `plan_cache_mode`, which still compares the generic plan against the custom ones it
 made first). Unmarked statements keep being planned every time: forgetting the mark
-costs planning time, never a bad plan.
+costs planning time, never a bad plan. (Statements SQLAlchemy sends with `executemany`
+— the ORM's batched UPDATEs and DELETEs by primary key — and those without parameters
+are left to psycopg: their plans cannot depend on a company either.)
 """
 
 from __future__ import annotations
 
+from psycopg import ServerCursor
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -27,10 +30,13 @@ PLAN_STABLE = "plan_stable"
 
 
 def plan_unstable_statements_each_time(engine: Engine) -> None:
-    """Send every statement not marked plan-stable unprepared (see the module docstring)."""
+    """Send statements not marked plan-stable unprepared (see the module docstring)."""
 
     @event.listens_for(engine, "do_execute")
     def _execute(cursor, statement, parameters, context) -> bool:
-        prepare = None if context.execution_options.get(PLAN_STABLE) else False
-        cursor.execute(statement, parameters, prepare=prepare)
+        if context.execution_options.get(PLAN_STABLE) or isinstance(cursor, ServerCursor):
+            # psycopg's own choice (prepared after a few runs); a server-side cursor's
+            # DECLARE takes no `prepare` and is planned for its values anyway.
+            return False
+        cursor.execute(statement, parameters, prepare=False)
         return True

@@ -12,6 +12,7 @@ from sqlalchemy import select, text, update
 
 from bizkit.auth import identity
 from bizkit.auth.models import Membership, User
+from bizkit.core import tenancy
 from bizkit.core.models import Company
 from bizkit.extensions import db
 from bizkit.workflow.models import WorkflowStatus
@@ -132,3 +133,55 @@ def test_without_redis_every_page_reads_the_user_from_the_database(app, auth, mo
         assert "Acme Bistro" in text_of(response)
     with app.app_context():
         assert identity.current_generation() is None  # left alone for RETRY_SECONDS
+
+
+def generation(app) -> str:
+    with app.app_context():
+        return identity.current_generation()
+
+
+def test_a_change_committed_after_a_savepoint_rolled_back_is_still_published(app, company, owner):
+    before = generation(app)
+    with company_ctx(app, company.id):
+        db.session.get(Membership, owner.membership_id).role = "staff"
+        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                raise LookupError("refused, as a failed step would be")
+        except LookupError:
+            pass
+    assert generation(app) != before
+
+
+def test_the_generation_changes_at_the_commit_not_when_a_savepoint_is_released(app, company, owner):
+    before = generation(app)
+    with company_ctx(app, company.id):
+        with db.session.begin_nested():
+            db.session.get(Membership, owner.membership_id).role = "staff"
+        # Released, not committed: a process reading now must still see `before`, or it
+        # could keep the old role under the new generation.
+        assert generation(app) == before
+    assert generation(app) != before
+
+
+def test_a_whole_transaction_rolled_back_publishes_nothing(app, company, owner):
+    before = generation(app)
+    with app.app_context():
+        tenancy.activate(company.id)
+        db.session.get(Membership, owner.membership_id).role = "staff"
+        db.session.flush()
+        db.session.rollback()
+        db.session.commit()  # nothing left to commit: the mark went with the rollback
+        db.session.remove()
+    assert generation(app) == before
+
+
+def test_a_core_update_of_the_company_table_through_the_session_is_published(app, company):
+    before = generation(app)
+    with company_ctx(app, company.id):
+        db.session.execute(
+            update(Company.__table__)
+            .where(Company.__table__.c.id == company.id)
+            .values(name="Acme Osteria")
+        )
+    assert generation(app) != before

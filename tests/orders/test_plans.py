@@ -32,3 +32,18 @@ def test_an_order_page_is_planned_once_and_a_search_every_time(
     # A search is planned for its pattern and company each time: never prepared.
     assert not any("LIKE" in s for s in prepared)
     assert not any("ORDER BY customer_order.created_at DESC" in s for s in prepared)
+
+
+def test_results_streamed_from_a_server_side_cursor_still_arrive(app, company, rollback_db):
+    """A server-side cursor (stream_results, yield_per) is left to psycopg: its execute
+    takes no `prepare`."""
+    from sqlalchemy import select
+
+    from bizkit.core.models import Company
+    from bizkit.extensions import db
+
+    with app.app_context():
+        streamed = db.session.execute(
+            select(Company.name).where(Company.id == company.id).execution_options(yield_per=10)
+        ).scalars()
+        assert list(streamed) == ["Acme Bistro"]
