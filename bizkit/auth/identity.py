@@ -8,18 +8,21 @@ what it read, as plain column values, and hands each request fresh ORM objects b
 from them and attached to the request's session as if just loaded (no SQL).
 
 Freshness comes from one value in Redis, the *generation*: a random token replaced
-after every commit that changed a user, a membership or a company (an ORM flush of
-such a row, an ORM bulk UPDATE or DELETE of one, or a caller that says so with
-`mark_changed`). Each request reads the generation (one Redis GET) and uses what the
-process keeps only if it was read under that same generation, so a password change,
-a deactivated user, a removed membership, a role change or a renamed company shows
-on the very next request in every process. The generation is read before the
+at the COMMIT of every transaction that changed a user, a membership or a company
+(an ORM flush of such a row, an INSERT, UPDATE or DELETE of their tables run through
+the session, or a caller that says so with `mark_changed`; a savepoint's release is
+not the commit, and a savepoint rolled back keeps an earlier change's mark).
+Each request reads the generation (one Redis GET) and uses what the process keeps
+only if it was read under that same generation, so a password change, a deactivated
+user, a removed membership, a role change or a renamed company shows on the very next
+request in every process. The generation is read before the
 database, so a change committed while a process reads is never kept under the new
 generation. A random token rather than a counter, because Redis keeps nothing on
 disk: a restarted Redis starting again at 1 could match a counter a process kept.
 
-What it does not see — a change made with SQL by hand — is bounded by MAX_AGE: an
-entry is read again after that many seconds whatever the generation. When Redis does
+What it does not see — a change made with SQL by hand or by a data migration, or a
+new generation Redis refused twice — is bounded by MAX_AGE: an entry is read again
+after that many seconds whatever the generation. When Redis does
 not answer, requests read the database as before (nothing is kept) and Redis is left
 alone for RETRY_SECONDS, so a stuck Redis costs one timeout, not one per request.
 """
@@ -197,7 +200,8 @@ def _attach(session: OrmSession, model: type, values: dict):
 
 def mark_changed(session: OrmSession) -> None:
     """Say that this transaction changes who someone is (for writes the hooks below do
-    not see, such as a Core UPDATE of the company table); the generation is replaced
+    not see: statements run on `session.connection()` rather than through the session,
+    as the workflow editor's revision bump inside a flush); the generation is replaced
     when it commits."""
     session.info[_CHANGED] = True
 
