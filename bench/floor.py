@@ -15,18 +15,23 @@ from flask import render_template
 from bizkit import create_app
 from bizkit.core.permissions import requires
 
-app = create_app()
 
-_EMPTY = app.jinja_env.from_string(
-    '{% extends "base.html" %}{% block title %}{{ _("Dashboard") }}{% endblock %}'
-    '{% block content %}<header class="page-header"><h1>{{ _("Dashboard") }}</h1>'
-    "</header>{% endblock %}"
-)
+def add_empty_page(app):
+    """Register `/bench/empty` on `app` (also used by `bench.request_cost`)."""
+    template = app.jinja_env.from_string(
+        '{% extends "base.html" %}{% block title %}{{ _("Dashboard") }}{% endblock %}'
+        '{% block content %}<header class="page-header"><h1>{{ _("Dashboard") }}</h1>'
+        "</header>{% endblock %}"
+    )
+
+    @requires("dashboard.view")
+    def empty():
+        return render_template(template)
+
+    app.add_url_rule("/bench/empty", "bench_empty", empty)
+    return app
 
 
-@requires("dashboard.view")
-def empty():
-    return render_template(_EMPTY)
-
-
-app.add_url_rule("/bench/empty", "bench_empty", empty)
+def create_floor_app():
+    """The app gunicorn serves for the floor (`bench.floor:create_floor_app()`)."""
+    return add_empty_page(create_app())

@@ -26,6 +26,7 @@ from bench import services
 from bench.seed import BENCH_LOGIN, BENCH_PASSWORD
 
 PAGES = {
+    "empty_page": "/bench/empty",
     "customers_list": "/customers/",
     "customers_search": "/customers/?q=dvorak",
     "inventory_list": "/inventory/",
@@ -80,9 +81,10 @@ def main() -> int:
     os.environ.update(services.app_env(db_url, redis))
     import logging
 
+    from bench.floor import add_empty_page
     from bizkit import create_app
 
-    app = create_app()
+    app = add_empty_page(create_app())
     # The request log goes to stderr as in production; keep the terminal for the numbers.
     logging.getLogger("bizkit").handlers[0].stream = open(os.devnull, "w")  # noqa: SIM115
     try:

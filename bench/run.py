@@ -189,7 +189,7 @@ def main() -> int:
         )
         # The floor under every page: the app's own layout, logged in, with no content
         # (bench/floor.py). No page can be faster than this without caching responses.
-        processes.append(start_gunicorn("bench.floor:app", FLOOR_PORT, env))
+        processes.append(start_gunicorn("bench.floor:create_floor_app()", FLOOR_PORT, env))
         floor_base = f"http://127.0.0.1:{FLOOR_PORT}"
         floor = measure_reference(floor_base + "/bench/empty", login(floor_base), hello)
         print(

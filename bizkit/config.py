@@ -86,6 +86,11 @@ def load_config(overrides: dict | None = None) -> dict:
             "pool_recycle": 1800,
             "pool_size": int(os.environ.get("BIZKIT_DB_POOL_SIZE", "5")),
             # Which statements PostgreSQL plans once and which every time: bizkit/core/plans.py
+            # BIZKIT_DB_PREPARED_STATEMENTS=0 prepares none (behind a pooler that cannot
+            # keep them, e.g. pgbouncer in transaction mode before max_prepared_statements).
+            "connect_args": {}
+            if _bool("BIZKIT_DB_PREPARED_STATEMENTS", default=True)
+            else {"prepare_threshold": None},
         },
         "BIZKIT_DB_PING": _bool("BIZKIT_DB_PRE_PING", default=True),
         "BIZKIT_DB_PING_IDLE_SECONDS": float(os.environ.get("BIZKIT_DB_PING_IDLE_SECONDS", "1")),

@@ -47,3 +47,37 @@ def test_results_streamed_from_a_server_side_cursor_still_arrive(app, company, r
             select(Company.name).where(Company.id == company.id).execution_options(yield_per=10)
         ).scalars()
         assert list(streamed) == ["Acme Bistro"]
+
+
+def _prepared_after_runs(flask_app) -> int:
+    """How many statements one connection of `flask_app` prepared after running a
+    plan-stable statement more often than psycopg's threshold."""
+    from sqlalchemy import select
+
+    from bizkit.core.models import Company
+    from bizkit.core.plans import PLAN_STABLE
+    from bizkit.extensions import db
+
+    by_key = select(Company.name).where(Company.id == 1).execution_options(**{PLAN_STABLE: True})
+    with flask_app.app_context(), db.engine.connect() as connection:
+        for _ in range(RUNS):
+            connection.execute(by_key)
+        return connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+
+
+def test_with_prepared_statements_off_nothing_is_prepared(app, database_url, services, monkeypatch):
+    """BIZKIT_DB_PREPARED_STATEMENTS=0, for a pooler that cannot keep prepared
+    statements: even a plan-stable statement run many times stays unprepared."""
+    from bizkit import create_app
+    from bizkit.extensions import db
+    from tests.conftest import app_config
+
+    assert _prepared_after_runs(app) >= 1  # by default psycopg prepares it
+
+    monkeypatch.setenv("BIZKIT_DB_PREPARED_STATEMENTS", "0")
+    unprepared = create_app(app_config(database_url, services["redis_url"]))
+    try:
+        assert _prepared_after_runs(unprepared) == 0
+    finally:
+        with unprepared.app_context():
+            db.engine.dispose()
