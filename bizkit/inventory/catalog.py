@@ -252,7 +252,7 @@ def _refresh_search_text(variant: Variant, product: Product) -> None:
 
 
 def _copy_product_flags(product: Product, variants) -> None:
-    """Keep `Variant.product_stocked` equal to the product's kind and status (same flush)."""
+    """Keep `Variant.product_stocked` equal to `Product.tracks_stock` (same flush)."""
     stocked = product.tracks_stock
     for variant in variants:
         if variant.product_stocked is not stocked:
@@ -293,8 +293,9 @@ def update_product(actor, product: Product, values: dict) -> Product:
     if "name" in changes:
         for variant in product.variants:
             _refresh_search_text(variant, product)
-    if "kind" in changes or "active" in changes:
-        _copy_product_flags(product, product.variants)
+    # Every save, not only when kind, active or stock_kept change: comparing is cheap, and
+    # a variant whose copy went stale (stock_kept was once not copied) is put right.
+    _copy_product_flags(product, product.variants)
     db.session.flush()
     return product
 

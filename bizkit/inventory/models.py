@@ -194,7 +194,7 @@ class Variant(TenantMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     on_hand: Mapped[Decimal] = mapped_column(QTY, default=ZERO, server_default="0")
     reserved: Mapped[Decimal] = mapped_column(QTY, default=ZERO, server_default="0")
-    # The product is an active product, not a service (`Product.tracks_stock`): a copy kept
+    # The product is an active product whose stock is kept (`Product.tracks_stock`): a copy kept
     # by the catalog operations in the same transaction, so low stock needs no join.
     product_stocked: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=text("true")
@@ -211,7 +211,13 @@ class Variant(TenantMixin, db.Model):
 
     @property
     def is_low(self) -> bool:
-        return self.low_stock_threshold is not None and self.available <= self.low_stock_threshold
+        """At or below its threshold and counted as low stock (`low_stock_condition()`)."""
+        return (
+            self.low_stock_threshold is not None
+            and bool(self.active)
+            and bool(self.product_stocked)
+            and self.available <= self.low_stock_threshold
+        )
 
     @property
     def label(self) -> str:

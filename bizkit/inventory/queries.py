@@ -64,8 +64,6 @@ PRODUCT_SORTS = {
 
 def _variant_totals():
     """Per product: what its list row shows of its variants (Product.summary, in SQL)."""
-    available = Variant.on_hand - Variant.reserved
-    low = Variant.low_stock_threshold.is_not(None) & (available <= Variant.low_stock_threshold)
     return (
         select(
             func.count(Variant.id).label("variant_count"),
@@ -73,7 +71,7 @@ def _variant_totals():
             func.max(Variant.price).label("max_price"),
             func.coalesce(func.sum(Variant.on_hand), ZERO).label("on_hand"),
             func.coalesce(func.sum(Variant.reserved), ZERO).label("reserved"),
-            func.coalesce(func.bool_or(low), False).label("any_low"),
+            func.coalesce(func.bool_or(low_stock_condition()), False).label("any_low"),
             func.min(Variant.sku).label("sku"),  # shown when there is one variant
         )
         .where(Variant.product_id == Product.id)

@@ -203,3 +203,26 @@ def test_list_queries_do_not_grow_with_rows(app, auth, company, make_item):
     fill(12, "B")
     many = [count_queries(app, auth, url) for url in pages]
     assert many == few
+
+
+def test_unticking_keep_stock_takes_the_item_off_the_low_stock_list(app, auth, company, make_item):
+    """The Trattoria's Coca-Cola, once "Keep stock of this item" is unticked and saved, is
+    no longer low anywhere: not on the low-stock list, the dashboard or the list's badge."""
+    item = make_item(company, "Coca-Cola", "COLA", stock="2", threshold="12")
+    make_item(company, "Acqua", "ACQUA", stock="1", threshold="6")
+    html = auth.get("/inventory/").get_data(as_text=True)
+    assert re.search(r"Coca-Cola</a>.*?Low stock", html, re.S)
+    response = auth.post(
+        f"/inventory/products/{item.product_id}",
+        {"name": "Coca-Cola", "kind": "product", "unit": "pcs", "active": "y"},
+    )
+    assert response.status_code == 302
+    html = auth.get("/inventory/low-stock").get_data(as_text=True)
+    assert re.findall(r"<td><code>([A-Z]+)</code></td>", html) == ["ACQUA"]
+    assert re.search(r'data-testid="kpi-stock">1<', auth.get("/dashboard").get_data(as_text=True))
+    assert _product_names(auth.get("/inventory/?low=y")) == ["Acqua"]
+    rows = auth.get("/inventory/").get_data(as_text=True).split('<tr class="product-row')
+    cola = next(row for row in rows if "Coca-Cola</a>" in row)
+    assert "Low stock" not in cola
+    variants = auth.get("/inventory/variants?q=cola").get_data(as_text=True)
+    assert "COLA" in variants and ">Low<" not in variants
