@@ -116,6 +116,7 @@ def _register_request_hooks(app: Flask) -> None:
     from bizkit.auth.current import register_current_tenant
     from bizkit.core.chrome import page_chrome
     from bizkit.core.errors import register_error_handlers
+    from bizkit.core.htmx import register_vary
     from bizkit.core.i18n import LOCALE_NAMES, register_filters
     from bizkit.core.permissions import ROLE_LABELS, can
     from bizkit.core.security import register_security_headers
@@ -125,6 +126,7 @@ def _register_request_hooks(app: Flask) -> None:
     register_current_tenant(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_vary(app)
     register_filters(app)
     app.jinja_env.globals["url_for_id"] = url_for_id
     app.jinja_env.globals["page_chrome"] = page_chrome

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import Flask, render_template, request
+
+# The request headers that decide between the page and a fragment (is_htmx).
+DECIDING_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 
 
 def is_htmx() -> bool:
@@ -25,3 +28,18 @@ def render(
     """Render the page `template`, or for htmx only `fragment` (an `_`-prefixed part of it)."""
     chosen = fragment if fragment and is_htmx() else template
     return render_template(chosen, **context), status, headers or {}
+
+
+def register_vary(app: Flask) -> None:
+    """Say on every response that it depends on the htmx headers.
+
+    A page and its htmx fragment share one URL (the search pushes it into the history).
+    Without `Vary`, a browser going Back to that URL after leaving the page may show the
+    fragment it cached last: rows without the page around them.
+    """
+
+    @app.after_request
+    def _vary(response):
+        for header in DECIDING_HEADERS:
+            response.vary.add(header)
+        return response

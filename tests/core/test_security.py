@@ -14,6 +14,19 @@ def test_security_headers_on_pages(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
+def test_a_page_and_its_htmx_fragment_are_cached_apart(auth):
+    """One URL answers the page or, to htmx, its rows: a browser must not show the rows
+    cached from an htmx request when it navigates Back to the page (tests/e2e)."""
+    for path in ("/customers/?q=a", "/inventory/?q=a", "/orders/?q=a"):
+        page = auth.get(path)
+        rows = auth.get(path, headers={"HX-Request": "true"})
+        assert "<nav" in page.get_data(as_text=True) and "<nav" not in rows.get_data(as_text=True)
+        for response in (page, rows):
+            assert {"HX-Request", "HX-Boosted", "HX-History-Restore-Request"} <= set(
+                response.vary
+            ), path
+
+
 def test_pages_carry_no_inline_script(auth):
     import re
 

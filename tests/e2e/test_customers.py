@@ -34,6 +34,27 @@ def test_active_search_narrows_as_you_type_and_back_restores(page, live_server, 
     assert console_errors == []
 
 
+def test_back_from_a_found_customer_shows_the_whole_searched_page(
+    page, live_server, console_errors
+):
+    """The search's htmx answer (the rows alone) and the page share one URL; Back from
+    the customer must bring the page, not the browser's cached rows."""
+    login(page, live_server, "owner@trattoria.demo")
+    page.goto(live_server + "/customers/")
+    page.locator("#q").press_sequentially("dvo", delay=30)
+    rows = page.locator("tr.customer-row")
+    expect(rows).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"q=dvo"))
+    page.get_by_role("link", name="Antonín Dvořák").click()
+    expect(page.locator("h1")).to_contain_text("Antonín Dvořák")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"q=dvo"))
+    expect(page.locator("#q")).to_have_value("dvo")
+    expect(page.locator("nav.sidebar")).to_be_visible()
+    expect(rows).to_have_count(1)
+    assert console_errors == []
+
+
 def test_csv_import_shows_progress_and_ends_with_the_summary(page, live_server, console_errors):
     login(page, live_server, "owner@trattoria.demo")
     page.goto(live_server + "/customers/import")
