@@ -21,6 +21,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     configure_logging(app)
     count_queries(app)
+    from bizkit.core.params import register_params
+
+    register_params(app)  # before the blueprints: it bounds their `<int:>` ids
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)

@@ -105,7 +105,7 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         message = None
         if (
-            status == 422
+            status in (400, 422)
             and error.description
             and error.description != getattr(type(error), "description", None)
         ):

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, tuple_
 
+from bizkit.core.params import MAX_ID, parse_count
 from bizkit.extensions import db
 
 
@@ -38,6 +39,16 @@ class Page:
     next_cursor: str | None
 
 
+def _storable(value: Any) -> bool:
+    if isinstance(value, bool) or value is None:
+        return True
+    if isinstance(value, int):
+        return -MAX_ID - 1 <= value <= MAX_ID
+    if isinstance(value, str):
+        return "\x00" not in value and len(value) <= 1000
+    return not isinstance(value, list | dict)
+
+
 def keyset_page(
     stmt: Select,
     columns: list,
@@ -61,6 +72,8 @@ def keyset_page(
             values = parse(values)
         except (TypeError, ValueError, ArithmeticError):
             values = None  # a tampered cursor: start from the top
+    if values is not None and not all(map(_storable, values)):
+        values = None  # tampered too: a value no column holds would fail in the database
     if values is not None and len(values) == len(columns):
         left, right = tuple_(*columns), tuple_(*values)
         stmt = stmt.where(left < right if descending else left > right)
@@ -78,10 +91,7 @@ def requested_page_size(default: int, *, smallest: int = 10, largest: int = 200)
     """The `per_page` the URL asks for, kept within bounds (bad values give the default)."""
     from flask import request
 
-    value = request.args.get("per_page", "")
-    if not value.isdigit():
-        return default
-    return max(smallest, min(largest, int(value)))
+    return max(smallest, min(largest, parse_count(request.args.get("per_page"), default)))
 
 
 def filter_url(endpoint: str, *, cursor: str | None = None, **values) -> str:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import is_htmx, render
 from bizkit.core.pagination import next_page_url, requested_page_size
+from bizkit.core.params import parse_id
 from bizkit.core.permissions import requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.customers import bp
@@ -34,7 +35,7 @@ def customer_filter(args=None) -> ops.CustomerFilter:
     return ops.CustomerFilter(
         query=args.get("q", "")[:200],
         tag=args.get("tag", "")[:50],
-        group_id=int(group) if group.isdigit() else None,
+        group_id=parse_id(group),
         sort=args.get("sort", "name"),
     )
 

@@ -17,6 +17,7 @@ from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.forms import choices
 from bizkit.core.htmx import render
 from bizkit.core.pagination import next_page_url
+from bizkit.core.params import parse_id
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
@@ -161,7 +162,7 @@ def audit_log():
         [("", _("Anyone"))] + [(str(m.user_id), m.user.name) for m in members]
     )
     form.validate()
-    actor_id = int(form.actor.data) if (form.actor.data or "").isdigit() else None
+    actor_id = parse_id(form.actor.data)
     page = audit.list_entries(
         action=form.action.data or None,
         entity_type=form.entity_type.data or None,
