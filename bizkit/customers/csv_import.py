@@ -206,7 +206,9 @@ def import_row(actor, company: Company, mapping: dict[str, str], row: list[str])
     clean = validate_row(company, mapping, row)
     existing = _existing(clean)
     if existing is not None:
-        ops.update_customer(actor, company, existing, clean)
+        # An empty cell says nothing about the customer: it keeps what it has.
+        given = {field: value for field, value in clean.items() if value not in (None, "", [])}
+        ops.update_customer(actor, company, existing, given)
         return "updated"
     ops.create_customer(actor, company, clean)
     return "created"

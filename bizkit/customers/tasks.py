@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import force_locale
 from rq import get_current_job
 from sqlalchemy import select
 
 from bizkit.auth.models import User
+from bizkit.config import LOCALES
 from bizkit.core.models import Company
 from bizkit.core.tenancy import company_scope
 from bizkit.customers import csv_export, csv_import
@@ -21,6 +23,15 @@ def _report_progress(current: CustomerImport | CustomerExport) -> None:
         rq_job.save_meta()
 
 
+def _locale_of(actor: User | None, company: Company) -> str:
+    """The language the pages show `actor` (bizkit.core.i18n.select_locale, without a
+    request): their own choice, else the company's."""
+    for locale in (actor.locale if actor else None, company.locale):
+        if locale in LOCALES:
+            return locale
+    return "en"
+
+
 def run_customer_import(company_id: int, import_id: int) -> dict:
     """Run a CSV import; a retried job resumes after the last committed batch."""
     with company_scope(company_id):
@@ -32,7 +43,9 @@ def run_customer_import(company_id: int, import_id: int) -> dict:
             return {"status": "done"}
         actor = db.session.get(User, job.actor_id) if job.actor_id else None
         try:
-            csv_import.run(actor, company, job, on_progress=_report_progress)
+            # The rows' errors are kept as text: in the language of who started it.
+            with force_locale(_locale_of(actor, company)):
+                csv_import.run(actor, company, job, on_progress=_report_progress)
         except Exception:
             db.session.rollback()
             job = db.session.get(CustomerImport, import_id)

@@ -116,6 +116,36 @@ def test_import_reports_bad_rows_and_reimport_does_not_duplicate(app, auth, comp
         assert zoe.billing_city == "Sevilla"
 
 
+def test_a_reimport_with_empty_cells_keeps_what_the_customer_has(app, auth, company):
+    _start_and_run(app, auth, company, import_id_of(upload(auth)))
+    blanks = "Name;E-mail;Telefon;City;Tags\nAntonín Dvořák;antonin@example.com;;;\n"
+    again = import_id_of(upload(auth, blanks.encode()))
+    assert _start_and_run(app, auth, company, again) == {"created": 0, "updated": 1, "failed": 0}
+    with company_ctx(app, company.id):
+        antonin = db.session.execute(
+            select(Customer).where(Customer.email == "antonin@example.com")
+        ).scalar_one()
+        assert antonin.phone == "+420777123456"
+        assert antonin.billing_city == "Praha"
+        assert antonin.tags == ["vip"]
+
+
+def test_the_rows_errors_are_in_the_language_of_who_imports(app, client, company, make_user):
+    from flask_babel import force_locale, gettext
+
+    czech = make_user(company, "owner", email="jana@acme.example", locale="cs")
+    client.login(czech)
+    job_id = import_id_of(upload(client))
+    assert _start_and_run(app, client, company, job_id)["failed"] == 2
+    with app.test_request_context(), force_locale("cs"):
+        invalid_email = gettext("This e-mail address is not valid.")
+        needs_name = gettext("The customer needs a name.")
+    assert invalid_email != "This e-mail address is not valid."
+    summary = text_of(client.get(f"/customers/import/{job_id}/progress"))
+    assert invalid_email in summary and needs_name in summary
+    assert "This e-mail address is not valid." not in summary
+
+
 def test_starting_the_import_queues_a_job_after_commit(app, auth, redis_client):
     job_id = import_id_of(upload(auth))
     auth.post(f"/customers/import/{job_id}", {"col0": "name", "action": "start"})
