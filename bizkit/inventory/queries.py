@@ -3,7 +3,12 @@
 Search is accent- and case-insensitive: `Variant.search_text` holds
 bizkit_fold(product name, variant name, SKU, barcode) behind a trigram index, and
 the query term goes through the same SQL functions, so "pneumatika" finds "Pneumatika" and
-"caffe" finds "Caffè". Every page loads what its rows show in a fixed number of queries.
+"caffe" finds "Caffè". A query is split into words and a variant matches when its text
+contains every word, in any order (as the customer and order searches do): "coca cola"
+finds "Coca-Cola", "birra 0.33" finds "Birra Moretti 0.33 l". Each word is one LIKE on
+the same column; PostgreSQL ANDs them inside one scan of the trigram index (a word too short
+for a trigram, such as "l", is checked on the rows found, not scanned for). Every page
+loads what its rows show in a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select, true
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import contains_eager
 
 from bizkit.core.pagination import Page, keyset_page
@@ -33,11 +38,17 @@ class CatalogFilters:
     sort: str = "name"
 
 
+MAX_SEARCH_WORDS = 6  # as many as the customer and order searches take
+
+
+def search_words(q: str) -> list[str]:
+    """The query's distinct words, at most MAX_SEARCH_WORDS of them."""
+    return list(dict.fromkeys(q.split()))[:MAX_SEARCH_WORDS]
+
+
 def _matching_variant(filters: CatalogFilters):
     """Conditions on Variant shared by both lists (search and low stock)."""
-    conditions = []
-    if filters.q.strip():
-        conditions.append(contains_folded(Variant.search_text, filters.q.strip()))
+    conditions = [contains_folded(Variant.search_text, word) for word in search_words(filters.q)]
     if filters.low:
         conditions.append(low_stock_condition())
     return conditions
@@ -105,7 +116,7 @@ def list_products(filters: CatalogFilters, cursor: str | None = None, limit: int
     stmt = stmt.where(*_product_conditions(filters))
     variant_conditions = _matching_variant(filters)
     if variant_conditions:
-        stmt = stmt.where(Product.variants.any(*variant_conditions))
+        stmt = stmt.where(Product.variants.any(and_(*variant_conditions)))
     columns, descending = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS["name"])
     if columns[0] is Product.created_at:
         return keyset_page(

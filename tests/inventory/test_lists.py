@@ -33,6 +33,25 @@ def test_search_finds_sku_barcode_and_variant_name(auth, company, make_item):
     assert "COLA-033" in variants and "ACQ-050" not in variants
 
 
+def test_search_matches_every_word_wherever_it_is(auth, company, make_item):
+    make_item(company, "Coca-Cola", "COLA-033", variant="0.33 l")
+    make_item(company, "Birra Moretti", "MOR-033", variant="0.33 l", stock="1", threshold="6")
+    make_item(company, "Birra Moretti", "MOR-066", variant="0.66 l")
+    make_item(company, "Caffè latte", "CAF-LAT")
+    assert _product_names(auth.get("/inventory/?q=coca+cola")) == ["Coca-Cola"]
+    assert _product_names(auth.get("/inventory/?q=cola++coca")) == ["Coca-Cola"]
+    assert _product_names(auth.get("/inventory/?q=birra+0.33")) == ["Birra Moretti"]
+    assert _product_names(auth.get("/inventory/?q=LATTE+caffe")) == ["Caffè latte"]
+    assert _product_names(auth.get("/inventory/?q=birra+cola")) == []  # every word must match
+    with_filter = auth.get("/inventory/?q=birra+0.33&low=y")  # words and low stock together
+    assert with_filter.status_code == 200 and _product_names(with_filter) == ["Birra Moretti"]
+    assert _product_names(auth.get("/inventory/?q=birra+0.66&low=y")) == []
+    variants = text_of(auth.get("/inventory/variants?q=birra+0.33"))
+    assert "MOR-033" in variants and "MOR-066" not in variants and "COLA-033" not in variants
+    variants = text_of(auth.get("/inventory/variants?q=moretti+mor-066+l"))
+    assert "MOR-066" in variants and "MOR-033" not in variants
+
+
 def test_filters_by_type_status_category_and_low_stock(app, auth, company, make_item):
     from bizkit.inventory import operations as ops
     from bizkit.inventory.models import Category, Product
