@@ -142,7 +142,7 @@ def _move(
         execution_options={"synchronize_session": False},
     ).first()
     if moved is None:
-        raise _refusal(variant, location, kind, field)
+        raise _refusal(variant, location, kind, on_hand_change, field)
     totals = db.session.execute(
         update(Variant)
         .where(Variant.id == variant.id)
@@ -187,32 +187,46 @@ def _move(
     return movement
 
 
-def _refusal(variant, location, kind, field) -> BusinessRuleError:
+def _qty_text(qty: Decimal) -> str:
+    """12.000 → "12", 1000.000 → "1000" (normalize() alone gives "1E+3")."""
+    return f"{qty.normalize():f}"
+
+
+def _refusal(variant, location, kind, on_hand_change, field) -> BusinessRuleError:
+    """Why `_move` changed nothing, said about what the location is short of."""
     level = db.session.execute(
         select(StockLevel).where(
             StockLevel.variant_id == variant.id, StockLevel.location_id == location.id
         )
     ).scalar_one()
     db.session.refresh(level)
+    unit = variant.product.unit
     if kind == "release":
         message = _(
             "Only %(qty)s %(unit)s are reserved at %(location)s.",
-            qty=level.reserved.normalize(),
-            unit=variant.product.unit,
+            qty=_qty_text(level.reserved),
+            unit=unit,
+            location=location.name,
+        )
+    elif kind == "adjustment" and level.on_hand + on_hand_change < 0:
+        message = _(
+            "Only %(qty)s %(unit)s on hand at %(location)s.",
+            qty=_qty_text(level.on_hand),
+            unit=unit,
             location=location.name,
         )
     elif kind == "adjustment":
         message = _(
             "This would leave less than the %(qty)s %(unit)s reserved at %(location)s.",
-            qty=level.reserved.normalize(),
-            unit=variant.product.unit,
+            qty=_qty_text(level.reserved),
+            unit=unit,
             location=location.name,
         )
     else:
         message = _(
             "Not enough stock: %(qty)s %(unit)s available at %(location)s.",
-            qty=level.available.normalize(),
-            unit=variant.product.unit,
+            qty=_qty_text(level.available),
+            unit=unit,
             location=location.name,
         )
     return BusinessRuleError(message, field=field)
@@ -253,7 +267,7 @@ def release_stock(actor, variant, qty, location=None, *, reference=None):
 
 def adjust_stock(actor, variant, delta, reason, location=None, *, note=None, reference=None):
     """Correct on-hand by a signed `delta` (damage, loss, a find) for one of ADJUSTMENT_REASONS.
-    On-hand may not drop below what is reserved."""
+    On-hand may not drop below zero, nor below what is reserved."""
     if reason not in ADJUSTMENT_REASONS:
         raise BusinessRuleError(_("Choose a reason."), field="reason")
     try:
@@ -311,7 +325,7 @@ def count_stock(actor, counts: Iterable[tuple[Variant, object]], location=None, 
             raise BusinessRuleError(
                 _(
                     "%(qty)s are reserved for orders; count at least that.",
-                    qty=reserved.normalize(),
+                    qty=_qty_text(reserved),
                 ),
                 field=f"count-{variant.id}",
             )

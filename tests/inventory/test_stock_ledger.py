@@ -73,7 +73,7 @@ def test_each_movement_moves_on_hand_reserved_and_available(app, company, owner,
         (ops.deduct_stock, (6,), "Not enough stock: 5 pcs available"),
         (ops.reserve_stock, (6,), "Not enough stock: 5 pcs available"),
         (ops.release_stock, (1,), "Only 0 pcs are reserved"),
-        (ops.adjust_stock, (-6, "lost"), "less than the 0 pcs reserved"),
+        (ops.adjust_stock, (-6, "lost"), "Only 5 pcs on hand at Main store."),
         (ops.deduct_stock, (0,), "above zero"),
         (ops.receive_stock, ("-1",), "not negative"),
         (ops.receive_stock, ("1.0001",), "3 decimal places"),
@@ -89,6 +89,31 @@ def test_refused_movements_change_nothing(app, company, make_item, operation, ar
         assert message in refused.value.message
         assert _figures(v) == (5, 0, 5)
         assert db.session.execute(select(func.count(StockMovement.id))).scalar() == 1
+
+
+def test_an_adjustment_is_refused_for_what_it_is_short_of(app, company, make_item):
+    """Below zero on hand: not enough on hand. Below what is reserved: the reservation."""
+    item = make_item(company, "Water", "WATER", stock="12")
+    with company_ctx(app, company.id):
+        v = db.session.get(Variant, item.variant_id)
+        with pytest.raises(BusinessRuleError) as refused:
+            ops.adjust_stock(None, v, -2000, "lost")
+        assert refused.value.message == "Only 12 pcs on hand at Main store."
+        assert refused.value.field == "quantity"
+        ops.reserve_stock(None, v, 4, reference="ORDER-1")
+        with pytest.raises(BusinessRuleError) as refused:
+            ops.adjust_stock(None, v, -9, "lost")
+        assert refused.value.message == (
+            "This would leave less than the 4 pcs reserved at Main store."
+        )
+        with pytest.raises(BusinessRuleError) as refused:
+            ops.adjust_stock(None, v, -13, "lost")
+        assert refused.value.message == "Only 12 pcs on hand at Main store."
+        assert _figures(v) == (12, 4, 8)
+        ops.receive_stock(None, v, 988)
+        with pytest.raises(BusinessRuleError) as refused:
+            ops.adjust_stock(None, v, -2000, "lost")
+        assert refused.value.message == "Only 1000 pcs on hand at Main store."  # not 1E+3
 
 
 def test_reserved_stock_cannot_be_sold_twice(app, company, make_item):

@@ -50,7 +50,7 @@ def test_movement_errors_sit_next_to_the_field_and_write_nothing(app, auth, comp
                                "location": location})  # fmt: skip
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert re.search(r'id="quantity-error">[^<]*reserved', html)
+    assert re.search(r'id="quantity-error">Only 3 pcs on hand at Main store.<', html)
     response = auth.post(url, {"kind": "adjustment", "quantity": "-1", "location": location})
     assert response.status_code == 422
     assert 'id="reason-error"' in response.get_data(as_text=True)
