@@ -154,11 +154,17 @@ def row_values(mapping: dict[str, str], row: list[str]) -> dict[str, Any]:
 def _existing(clean: dict[str, Any]) -> Customer | None:
     for field in ("email", "vat_id"):
         if clean.get(field):
-            found = db.session.execute(
-                select(Customer).where(
-                    getattr(Customer, field) == clean[field], Customer.erased_at.is_(None)
+            forms = ops.vat_id_forms(clean[field]) if field == "vat_id" else [clean[field]]
+            found = (
+                db.session.execute(
+                    select(Customer)
+                    .where(getattr(Customer, field).in_(forms), Customer.erased_at.is_(None))
+                    .order_by(Customer.id)
+                    .limit(1)
                 )
-            ).scalar_one_or_none()
+                .scalars()
+                .first()
+            )
             if found is not None:
                 return found
     return None

@@ -92,7 +92,7 @@ def normalise_phone(value: str | None, region: str | None) -> str | None:
         number = phonenumbers.parse(value, (region or "").upper() or None)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_possible_number(number):
+    if number is None or not phonenumbers.is_valid_number(number):
         raise BusinessRuleError(
             _("This phone number is not valid. Include the country code, e.g. +420 777 123 456."),
             field="phone",
@@ -109,6 +109,14 @@ def normalise_vat_id(value: str | None, country: str | None) -> str | None:
         return eu_vat.validate(value)
     except StdnumError:
         pass
+    if country and country.lower() in eu_vat.MEMBER_STATES:
+        # Written without its prefix ("25596641" in CZ): kept as the EU form (CZ25596641),
+        # so the same number entered either way is one customer.
+        prefix = "EL" if country.upper() == "GR" else country.upper()
+        try:
+            return eu_vat.validate(prefix + value)
+        except StdnumError:
+            pass
     module = get_cc_module(country.lower(), "vat") if country else None
     if module is not None:
         try:
@@ -174,8 +182,30 @@ def _group_id(value: Any) -> int | None:
     return group_id
 
 
-def clean_values(values: dict[str, Any], company: Company) -> dict[str, Any]:
-    """Validate and normalise customer fields; raise BusinessRuleError naming the bad field."""
+def vat_id_forms(vat_id: str) -> list[str]:
+    """The ways one stored VAT number may be written: as given, and an EU number also
+    without its country prefix (as numbers were kept before they got it)."""
+    forms = [vat_id]
+    if (
+        len(vat_id) > 2
+        and vat_id[:2].isalpha()
+        and vat_id[:2].lower()
+        in {
+            *eu_vat.MEMBER_STATES,
+            "el",
+        }
+    ):
+        forms.append(vat_id[2:])
+    return forms
+
+
+def clean_values(
+    values: dict[str, Any], company: Company, customer: Customer | None = None
+) -> dict[str, Any]:
+    """Validate and normalise customer fields; raise BusinessRuleError naming the bad field.
+
+    Phone and VAT numbers are read for the customer's billing country (the one given, else
+    the one `customer` has), else the company's."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise BusinessRuleError(_("Unknown field."), field=sorted(unknown)[0])
@@ -196,7 +226,11 @@ def clean_values(values: dict[str, Any], company: Company) -> dict[str, Any]:
             clean[field] = _country(clean[field], field)
     if "email" in clean:
         clean["email"] = normalise_email(clean["email"])
-    region = clean.get("billing_country") or company.country
+    if "billing_country" in clean:
+        region = clean["billing_country"]
+    else:
+        region = customer.billing_country if customer is not None else None
+    region = region or company.country
     if "phone" in clean:
         clean["phone"] = normalise_phone(clean["phone"], region)
     if "vat_id" in clean:
@@ -240,7 +274,8 @@ def _check_unique(customer_id: int | None, clean: dict[str, Any]) -> None:
         if not value:
             continue
         column = getattr(Customer, field)
-        stmt = select(Customer.id).where(column == value)
+        forms = vat_id_forms(value) if field == "vat_id" else [value]
+        stmt = select(Customer.id).where(column.in_(forms))
         if customer_id is not None:
             stmt = stmt.where(Customer.id != customer_id)
         if db.session.execute(stmt).first() is not None:
@@ -300,7 +335,7 @@ def update_customer(
 ) -> Customer:
     if customer.erased_at is not None:
         raise BusinessRuleError(_("This customer was erased and cannot be changed."))
-    clean = clean_values(values, company)
+    clean = clean_values(values, company, customer)
     _check_unique(customer.id, clean)
     with _unique_guard():
         _apply_consent(customer, clean)

@@ -68,3 +68,69 @@ def test_no_notes_on_an_erased_customer(auth, make_customer):
     auth.post(f"/customers/{customer_id}/erase", {"confirm": "ERASE"})
     auth.post(f"/customers/{customer_id}/notes", {"note": "Her new phone is 777 000 111"})
     assert "777 000 111" not in text_of(auth.get(f"/customers/{customer_id}"))
+
+
+def test_an_inline_phone_is_read_for_the_customers_country(app, auth, company, make_customer):
+    """A Czech customer of an Italian company: a local number is Czech, inline as in the
+    full form, and so is a VAT number written without its prefix."""
+    from bizkit.core.models import Company
+    from bizkit.extensions import db
+    from tests.conftest import company_ctx
+
+    with company_ctx(app, company.id):
+        db.session.get(Company, company.id).country = "IT"
+    customer_id = make_customer("Božena Němcová", billing_country="CZ")
+    response = auth.post(
+        f"/customers/{customer_id}/fields/phone",
+        {"phone": "603 222 111"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "+420 603 222 111" in text_of(response)
+    response = auth.post(
+        f"/customers/{customer_id}/fields/vat_id",
+        {"vat_id": "25596641"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "CZ25596641" in text_of(response)
+
+
+def test_a_number_that_cannot_exist_is_refused(auth, make_customer):
+    customer_id = make_customer("Jana", billing_country="CZ")
+    # Slovak national format in a Czech customer: ten digits, no Czech number has them.
+    response = auth.post(
+        f"/customers/{customer_id}/fields/phone",
+        {"phone": "0905 123 456"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "This phone number is not valid." in text_of(response)
+
+
+def test_one_vat_number_written_two_ways_is_one_customer(app, auth, company, make_customer):
+    from sqlalchemy import update
+
+    from bizkit.customers.models import Customer
+    from bizkit.extensions import db
+    from tests.conftest import company_ctx
+
+    make_customer("Café Slavia", billing_country="CZ", vat_id="CZ25596641")
+    other = make_customer("Slavia s.r.o.", billing_country="CZ")
+    response = auth.post(
+        f"/customers/{other}/fields/vat_id", {"vat_id": "25596641"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    assert "Another customer already has this VAT number." in text_of(response)
+    # A number kept without its prefix (before numbers got it) is found too.
+    with company_ctx(app, company.id):
+        db.session.execute(
+            update(Customer).where(Customer.vat_id == "CZ25596641").values(vat_id="25596641")
+        )
+    response = auth.post(
+        f"/customers/{other}/fields/vat_id",
+        {"vat_id": "CZ 255 96 641"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "Another customer already has this VAT number." in text_of(response)

@@ -1,12 +1,10 @@
 """Crafted URLs and forms end as a 404, an ignored value or a clear 400, never a 500
 (bizkit/core/params.py): ids beyond PostgreSQL's integer, digits int() refuses, NUL."""
 
-import base64
-import json
-
 import pytest
 
 from tests.conftest import text_of
+from tests.customers.test_bad_input import cursor as _cursor
 
 HUGE = "99999999999"
 
@@ -43,11 +41,6 @@ def test_a_crafted_filter_is_ignored(auth, make_customer, query):
     response = auth.get(f"/customers/?{query}")
     assert response.status_code == 200
     assert "Jana Nováková" in text_of(response)
-
-
-def _cursor(values) -> str:
-    raw = json.dumps(values).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def test_a_tampered_cursor_starts_from_the_top(auth, make_customer):
