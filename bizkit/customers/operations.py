@@ -560,6 +560,13 @@ def timeline(customer: Customer, limit: int = 50) -> list[TimelineItem]:
 
 PERSONAL_FIELDS = (*CONTACT_FIELDS, "notes", "locale", "consent_source", "consent_at")
 
+# Modules holding personal data of a customer outside this table (the messages sent to
+# them) append functions here. PERSONAL_DATA_SOURCES: customer -> (key, JSON-ready list)
+# for the export; ERASE_HOOKS: (actor, customer) -> None, run by erase_customer in its
+# transaction, to anonymise what they hold.
+PERSONAL_DATA_SOURCES: list = []
+ERASE_HOOKS: list = []
+
 
 def export_personal_data(actor, customer: Customer) -> dict[str, Any]:
     """Everything BizKit holds about one customer, as JSON-ready data (GDPR art. 15/20)."""
@@ -595,6 +602,9 @@ def export_personal_data(actor, customer: Customer) -> dict[str, Any]:
             for i in timeline(customer, limit=10_000)
         ],
     }
+    for source in PERSONAL_DATA_SOURCES:
+        key, items = source(customer)
+        data[key] = [{k: plain(v) for k, v in item.items()} for item in items]
     audit.record(actor, "customer.gdpr_export", customer, {})
     return data
 
@@ -619,6 +629,8 @@ def erase_customer(actor, customer: Customer) -> Customer:
     ).scalars():
         entry.changes = {key: ["—", "—"] for key in entry.changes}
         entry.entity_label = customer.name
+    for hook in ERASE_HOOKS:
+        hook(actor, customer)
     audit.record(actor, "customer.erase", customer, {"erased": [None, True]}, label=customer.name)
     _renamed(customer)
     return customer

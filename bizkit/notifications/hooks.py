@@ -1,5 +1,6 @@
 """Where other modules' events become notifications (registered by the blueprint package):
-the workflow's "notify customer" side effect, cancelled records, and low stock."""
+the workflow's "notify customer" side effect, cancelled records, and low stock; and a
+customer's messages in their data export and erasure (GDPR)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ def notify_low_stock(actor, variant, available) -> None:
 
 
 def register() -> None:
+    from bizkit.customers.operations import ERASE_HOOKS, PERSONAL_DATA_SOURCES
     from bizkit.inventory.operations import LOW_STOCK_HOOKS
     from bizkit.workflow.operations import HOOKS
 
@@ -79,6 +81,8 @@ def register() -> None:
         (HOOKS["notify_customer"], notify_order_customer),
         (HOOKS["status_changed"], cancel_reminders_of_cancelled),
         (LOW_STOCK_HOOKS, notify_low_stock),
+        (PERSONAL_DATA_SOURCES, ops.customer_messages),
+        (ERASE_HOOKS, ops.erase_customer_messages),
     ):
         if handler not in hooks:
             hooks.append(handler)

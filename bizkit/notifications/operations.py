@@ -27,7 +27,13 @@ from bizkit.core.permissions import role_can
 from bizkit.core.tenancy import current_company_id
 from bizkit.extensions import db
 from bizkit.notifications import outbox
-from bizkit.notifications.models import PENDING, STATUSES, Notification, NotificationSettings
+from bizkit.notifications.models import (
+    PENDING,
+    STATUSES,
+    DeliveryAttempt,
+    Notification,
+    NotificationSettings,
+)
 from bizkit.notifications.templates import EVENTS, message_locale
 
 PAGE_SIZE = 50
@@ -288,6 +294,8 @@ def resend(actor, notification: Notification) -> Notification:
         raise BusinessRuleError(
             _("This message is still on its way; it can be sent again once it has finished.")
         )
+    if notification.recipient == ERASED_RECIPIENT:
+        raise BusinessRuleError(_("The recipient's personal data was erased."))
     copy = queue_notification(
         actor,
         event=notification.event,
@@ -364,4 +372,65 @@ def notifications_for(entity_type: str, entity_id: int, limit: int = 20) -> list
             .limit(limit)
             .execution_options(plan_stable=True)  # one record's, by an index: see core.plans
         ).scalars()
+    )
+
+
+# --- a customer's personal data (GDPR: bizkit.customers.operations) ---------------------
+
+ERASED_RECIPIENT = "—"
+
+
+def customer_messages(customer) -> tuple[str, list[dict]]:
+    """The messages sent (or to be sent) to `customer`, for their data export."""
+    rows = db.session.execute(
+        select(Notification)
+        .where(Notification.customer_id == customer.id)
+        .order_by(Notification.id)
+        .limit(10_000)
+    ).scalars()
+    return "messages", [
+        {
+            "at": n.created_at,
+            "sent_at": n.sent_at,
+            "channel": n.channel,
+            "event": n.event,
+            "recipient": n.recipient,
+            "subject": n.subject,
+            "status": n.status,
+        }
+        for n in rows
+    ]
+
+
+def erase_customer_messages(actor, customer) -> None:
+    """Cancel what is still to be sent to an erased customer and strip their address,
+    name and message details from every message to them; the log keeps that a message
+    of that kind was sent when, and how delivery went."""
+    reason = _("The customer's personal data was erased.")
+    erased = {Notification.customer_id == customer.id}
+    db.session.execute(
+        update(Notification)
+        .where(*erased, Notification.status.in_(PENDING))
+        .values(status="cancelled", cancel_reason=reason[:200])
+        .execution_options(synchronize_session=False)
+    )
+    ids = select(Notification.id).where(*erased).scalar_subquery()
+    db.session.execute(
+        update(DeliveryAttempt)
+        .where(DeliveryAttempt.notification_id.in_(ids), DeliveryAttempt.error.is_not(None))
+        .values(error=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Notification)
+        .where(*erased)
+        .values(
+            recipient=ERASED_RECIPIENT,
+            recipient_name=None,
+            subject=None,
+            context={},
+            last_error=None,
+            updated_at=func.now(),
+        )
+        .execution_options(synchronize_session=False)
     )

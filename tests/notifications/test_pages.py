@@ -129,6 +129,45 @@ def test_resend_queues_a_new_message_and_keeps_the_original(app, auth, company, 
     assert "still on its way" in text_of(refused)
 
 
+def test_an_erased_customers_messages_keep_no_personal_data(app, auth, company, make_notification):
+    """GDPR: the export lists the messages sent to the customer; erasing them cancels
+    what is still to be sent and strips address, name, subject and details from the log."""
+    import json
+
+    sent = make_notification(
+        name="Zuzana Kováčová",
+        email="zuzana@example.sk",
+        status="sent",
+        subject="Your order 5 is ready, Zuzana",
+        last_error="550 zuzana@example.sk busy",
+    )
+    with company_ctx(app, company.id):
+        customer = db.session.get(Customer, db.session.get(Notification, sent).customer_id)
+        waiting = ops.notify_customer(None, customer, "order_ready", ORDER).id
+        customer_id = customer.id
+    data = json.loads(auth.get(f"/customers/{customer_id}/gdpr-export").get_data(as_text=True))
+    assert [m["recipient"] for m in data["messages"]] == ["zuzana@example.sk"] * 2
+    assert data["messages"][0]["subject"] == "Your order 5 is ready, Zuzana"
+
+    assert auth.post(f"/customers/{customer_id}/erase", {"confirm": "ERASE"}).status_code == 302
+    with company_ctx(app, company.id):
+        rows = {n.id: n for n in db.session.execute(select(Notification)).scalars()}
+        assert rows[waiting].status == "cancelled"
+        assert rows[sent].status == "sent"
+        kept = json.dumps(
+            [
+                [n.recipient, n.recipient_name, n.subject, n.context, n.last_error]
+                for n in rows.values()
+            ]
+        )
+    assert "zuzana" not in kept.lower() and "Kováčová" not in kept
+    log = text_of(auth.get("/notifications/")) + text_of(auth.get(f"/notifications/{sent}"))
+    assert "Kováčová" not in log and "zuzana@example.sk" not in log
+    refused = auth.post(f"/notifications/{sent}/resend", {})
+    assert refused.status_code == 422
+    assert "personal data was erased" in text_of(refused)
+
+
 def test_the_record_panel_lists_that_records_messages(app, auth, company, make_notification):
     nid = make_notification()
     with company_ctx(app, company.id):
