@@ -49,6 +49,10 @@ class Order(TenantMixin, db.Model):
         CheckConstraint("discount_total >= 0", name="discount_not_negative"),
         CheckConstraint("discount_total <= lines_total", name="discount_within_lines"),
         CheckConstraint("paid_total >= 0", name="paid_not_negative"),
+        CheckConstraint(
+            "stock_state IN (" + ", ".join(f"'{s}'" for s in STOCK_STATES) + ")",
+            name="stock_state",
+        ),
         Index("ix_customer_order_company_newest", "company_id", "id"),
         Index("ix_customer_order_company_status", "company_id", "status", "id"),  # the board
         Index(  # the list filtered by status, newest first
@@ -87,6 +91,10 @@ class Order(TenantMixin, db.Model):
     total: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
     tax_total: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
     paid_total: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
+    # Where the order's stock is (bizkit.orders.stock): untouched, held (a flow reserved
+    # it), taken (a flow deducted it) or given back. A stocked line added later follows
+    # it, even when the order had no stocked line when the flow moved its stock.
+    stock_state: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
     # bizkit_fold(number, customer name, table, bike), set by the operations for search.
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(

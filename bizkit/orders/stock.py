@@ -1,11 +1,20 @@
 """What orders do to stock: the side effects flows name (reserve, deduct, release) and
-keeping a held reservation in step when a line changes.
+keeping a line's stock in step with the order's when a line is added or changed.
 
-Each line remembers where its stock is (`stock_state`), so every effect is idempotent: a
-flow that deducts on two different transitions takes the stock once. Services, free text
-lines and products made to order (`Product.stock_kept` off) have no stock. A reservation
-or sale that would take available stock below zero is refused by the inventory ledger,
-and the whole transition with it.
+Each line remembers where its stock is (`OrderLine.stock_state`), so every effect is
+idempotent: a flow that deducts on two different transitions takes the stock once. The
+order remembers what its flow last did with its stock (`Order.stock_state`), and a
+stocked line added afterwards follows it: reserved on an order whose stock is held,
+taken at once from an order whose stock was taken (refused, like the move would be,
+when too little is available). So a part added to a bike job that is ready for pickup
+leaves the shelf too, even when the job had no part before.
+
+A line whose stock was taken keeps its quantity and stays on the order (the goods have
+left; a return goes through the inventory); its price, discount and text may change.
+
+Services, free text lines and products made to order (`Product.stock_kept` off) have no
+stock. A reservation or sale that would take available stock below zero is refused by
+the inventory ledger, and the whole transition or line change with it.
 """
 
 from __future__ import annotations
@@ -73,6 +82,8 @@ def reserve_for_order(order: Order, actor, change=None) -> None:
             actor, line.variant, line.quantity, location, reference=_reference(order)
         )
         line.stock_state = "reserved"
+    if order.stock_state == "none":  # (taken stays taken; given back stays given back)
+        order.stock_state = "reserved"
 
 
 @register_side_effect("deduct_stock", _l("Take from stock"))
@@ -87,6 +98,7 @@ def deduct_for_order(order: Order, actor, change=None) -> None:
             from_reservation=line.stock_state == "reserved",
         )
         line.stock_state = "deducted"
+    order.stock_state = "deducted"
 
 
 @register_side_effect("release_stock", _l("Release reserved stock"))
@@ -96,22 +108,40 @@ def release_for_order(order: Order, actor, change=None) -> None:
             actor, line.variant, line.quantity, location, reference=_reference(order)
         )
         line.stock_state = "released"
+    if order.stock_state == "reserved":
+        order.stock_state = "released"
 
 
 def follow_line_change(
     actor, order: Order, line: OrderLine, *, previous_quantity: Decimal, removed: bool = False
 ) -> None:
-    """Keep a line's stock in step with its quantity once the order holds or took stock."""
+    """Keep a line's stock in step with the order's: a new (or not yet moved) line joins
+    the order's reservation or is taken at once; a held quantity follows the line's."""
     if not _stocked(line):
         return
     if line.stock_state == "deducted":
-        raise BusinessRuleError(
-            _("This item has already been taken from stock; add a new line instead."),
-            field="quantity",
-        )
-    if line.stock_state == "none" and not removed and _order_holds_stock(order):
-        inventory.reserve_stock(actor, line.variant, line.quantity, reference=_reference(order))
-        line.stock_state = "reserved"
+        if removed:
+            raise BusinessRuleError(
+                _("This item has already been taken from stock, so its line cannot be removed.")
+            )
+        if line.quantity != previous_quantity:
+            raise BusinessRuleError(
+                _(
+                    "This item has already been taken from stock, so its quantity cannot "
+                    "change; add a new line for more."
+                ),
+                field="quantity",
+            )
+        return  # a new price, discount or description: the stock is not concerned
+    if line.stock_state == "none":
+        if removed:
+            return
+        if order.stock_state == "reserved":
+            inventory.reserve_stock(actor, line.variant, line.quantity, reference=_reference(order))
+            line.stock_state = "reserved"
+        elif order.stock_state == "deducted":
+            inventory.deduct_stock(actor, line.variant, line.quantity, reference=_reference(order))
+            line.stock_state = "deducted"
         return
     if line.stock_state != "reserved":
         return
@@ -121,8 +151,3 @@ def follow_line_change(
         inventory.reserve_stock(actor, line.variant, delta, reference=_reference(order))
     elif delta < 0:
         inventory.release_stock(actor, line.variant, -delta, reference=_reference(order))
-
-
-def _order_holds_stock(order: Order) -> bool:
-    """An order whose other lines are reserved holds stock: a new line joins them."""
-    return any(other.stock_state == "reserved" for other in order.lines)

@@ -215,3 +215,43 @@ def test_a_full_order_page_stays_within_the_query_budget(app, auth, company, mak
     auth.post(f"/orders/{order_id}/payments", {"method": "cash", "amount": "3.00"})
     queries = count_queries(app, auth, f"/orders/{order_id}")
     assert queries <= 8, queries
+
+
+def test_a_line_taken_from_stock_takes_a_discount_but_not_a_new_quantity(
+    app, client, make_company, make_user, make_item, make_order
+):
+    from bizkit.workflow import operations as workflow
+
+    shop = make_company("Spokes", business_type="bike_shop", currency="EUR", locale="en")
+    mechanic = make_user(shop, "owner")
+    chain = make_item(shop, "Chain", price="25.00", stock="3")
+    order_id = make_order(shop, (chain, "1"))
+    with company_ctx(app, shop.id):
+        order = load_order(order_id)
+        for code in ("QUOTE_SENT", "QUOTE_APPROVED", "IN_PROGRESS", "READY_FOR_PICKUP"):
+            workflow.transition(order, code, None)
+    line_id = _line_ids(app, shop, order_id)[0]
+    client.login(mechanic)
+    url = f"/orders/{order_id}/lines/{line_id}"
+    discounted = client.post(
+        url, {"quantity": "1", "unit_price": "25", "discount_percent": "20"}, headers=HTMX
+    )
+    assert discounted.status_code == 200
+    assert 'data-total="total">€20.00<' in discounted.get_data(as_text=True)
+    more = client.post(
+        url, {"quantity": "2", "unit_price": "25", "discount_percent": "20"}, headers=HTMX
+    )
+    assert more.status_code == 422
+    assert (
+        f'id="{line_id}-quantity-error" role="alert">This item has already been taken from '
+        "stock, so its quantity cannot change; add a new line for more.</p>"
+    ) in more.get_data(as_text=True)
+    removed = client.post(f"{url}/delete", headers=HTMX)
+    assert removed.status_code == 422
+    assert "This item has already been taken from stock, so its line cannot be removed." in text_of(
+        removed
+    )
+    assert _state(app, shop, order_id) == (
+        Decimal("20.00"),
+        [("Chain", Decimal("1.000"), Decimal("25.00"))],
+    )

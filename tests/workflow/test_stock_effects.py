@@ -43,12 +43,12 @@ def test_two_orders_for_the_last_unit_the_second_confirmation_is_refused(
         assert refused.value.message
         # Refused as a whole: the order, its line and the stock are as they were, in memory
         # and in the database, and the transaction is still usable.
-        assert (order.status, order.version) == ("PENDING", 1)
+        assert (order.status, order.version, order.stock_state) == ("PENDING", 1, "none")
         assert [line.stock_state for line in order.lines] == ["none", "none"]
         assert _stock(bottle.variant_id) == (1, 1, 0)
     with company_ctx(app, company.id):
         order = load_order(second)
-        assert (order.status, order.version) == ("PENDING", 1)
+        assert (order.status, order.version, order.stock_state) == ("PENDING", 1, "none")
         assert _history(second) == 1
         assert _stock(bottle.variant_id) == (1, 1, 0)
         moves = db.session.execute(
@@ -136,3 +136,128 @@ def test_bike_shop_deducts_when_ready_and_never_goes_negative(
         for code in ("IN_PROGRESS", "READY_FOR_PICKUP", "COMPLETED"):
             workflow.transition(first, code, actor)
         assert _stock(chain.variant_id) == (0, 0, 0)
+
+
+def _bike_job_ready_for_pickup(app, make_company, make_user, make_item, make_order, *lines):
+    """A bike shop, its mechanic and a job moved to READY_FOR_PICKUP (stock taken)."""
+    shop = make_company("Spokes", business_type="bike_shop")
+    mechanic = make_user(shop, "owner")
+    chain = make_item(shop, "Chain", price="25.00", stock="3")
+    labour = make_item(shop, "Labour", kind="service", price="40.00")
+    items = {"chain": chain, "labour": labour}
+    job = make_order(shop, *[(items[name], quantity) for name, quantity in lines])
+    with company_ctx(app, shop.id):
+        order = load_order(job)
+        for code in ("QUOTE_SENT", "QUOTE_APPROVED", "IN_PROGRESS", "READY_FOR_PICKUP"):
+            workflow.transition(order, code, user(mechanic))
+    return shop, mechanic, chain, job
+
+
+def test_a_taken_line_takes_a_discount_but_keeps_its_quantity_and_its_place(
+    app, make_company, make_user, make_item, make_order
+):
+    from bizkit.orders import operations as ops
+
+    shop, mechanic, chain, job = _bike_job_ready_for_pickup(
+        app, make_company, make_user, make_item, make_order, ("chain", "1")
+    )
+    with company_ctx(app, shop.id):
+        order, actor = load_order(job), user(mechanic)
+        line = order.lines[0]
+        assert line.stock_state == "deducted"
+        # The form sends every field of the row: the unchanged quantity comes along.
+        ops.update_line(actor, order, line, quantity="1", discount_percent="10")
+        assert (line.line_total, order.total) == (Decimal("22.50"), Decimal("22.50"))
+    with company_ctx(app, shop.id):
+        order, actor = load_order(job), user(mechanic)
+        line = order.lines[0]
+        with pytest.raises(BusinessRuleError) as more:
+            ops.update_line(actor, order, line, quantity="2", discount_percent="10")
+        assert more.value.field == "quantity"
+        assert more.value.message == (
+            "This item has already been taken from stock, so its quantity cannot change; "
+            "add a new line for more."
+        )
+        db.session.rollback()
+    with company_ctx(app, shop.id):
+        order, actor = load_order(job), user(mechanic)
+        with pytest.raises(BusinessRuleError) as removed:
+            ops.remove_line(actor, order, order.lines[0])
+        assert removed.value.message == (
+            "This item has already been taken from stock, so its line cannot be removed."
+        )
+        db.session.rollback()
+    with company_ctx(app, shop.id):
+        order = load_order(job)
+        assert [(line.quantity, line.discount_percent) for line in order.lines] == [
+            (Decimal("1.000"), Decimal("10.00"))
+        ]
+        assert _stock(chain.variant_id) == (2, 0, 2)
+
+
+@pytest.mark.parametrize("first_line", ["chain", "labour"])
+def test_a_line_added_after_the_stock_was_taken_is_taken_at_once(
+    app, make_company, make_user, make_item, make_order, first_line
+):
+    """Also when the job had no part when its stock was taken (labour only)."""
+    from bizkit.orders import operations as ops
+
+    shop, mechanic, chain, job = _bike_job_ready_for_pickup(
+        app, make_company, make_user, make_item, make_order, (first_line, "1")
+    )
+    taken = 1 if first_line == "chain" else 0
+    with company_ctx(app, shop.id):
+        order, actor = load_order(job), user(mechanic)
+        assert order.stock_state == "deducted"
+        added = ops.add_line(actor, order, variant=db.session.get(Variant, chain.variant_id))
+        assert added.stock_state == "deducted"
+        assert _stock(chain.variant_id) == (2 - taken, 0, 2 - taken)
+        workflow.transition(order, "COMPLETED", actor)
+        assert _stock(chain.variant_id) == (2 - taken, 0, 2 - taken)  # taken once
+
+
+def test_a_line_added_after_the_stock_was_taken_is_refused_when_too_little_is_left(
+    app, make_company, make_user, make_item, make_order
+):
+    from bizkit.orders import operations as ops
+
+    shop, mechanic, chain, job = _bike_job_ready_for_pickup(
+        app, make_company, make_user, make_item, make_order, ("chain", "2")
+    )
+    with company_ctx(app, shop.id):
+        order, actor = load_order(job), user(mechanic)
+        variant = db.session.get(Variant, chain.variant_id)
+        with pytest.raises(BusinessRuleError) as refused:
+            ops.add_line(actor, order, variant=variant, quantity="2")
+        assert refused.value.field == "quantity"
+        assert refused.value.message.startswith("Not enough stock: 1 ")
+        db.session.rollback()
+    with company_ctx(app, shop.id):
+        assert len(load_order(job).lines) == 1
+        assert _stock(chain.variant_id) == (1, 0, 1)
+
+
+def test_a_line_added_while_the_stock_is_held_is_held_too(
+    app, company, owner, make_item, make_order
+):
+    """As before for an order with held lines; now also for one that had none (a service
+    only) when its flow reserved, and never for an order whose stock was given back."""
+    from bizkit.orders import operations as ops
+
+    wine = make_item(company, "Wine", price="5.00", stock="4")
+    corkage = make_item(company, "Corkage", kind="service", price="3.00")
+    with_wine = make_order(company, (wine, "1"))
+    service_only = make_order(company, (corkage, "1"))
+    with company_ctx(app, company.id):
+        actor = user(owner)
+        for order_id in (with_wine, service_only):
+            order = load_order(order_id)
+            workflow.transition(order, "CONFIRMED", actor)
+            assert order.stock_state == "reserved"
+            line = ops.add_line(actor, order, variant=db.session.get(Variant, wine.variant_id))
+            assert line.stock_state == "reserved"
+        assert _stock(wine.variant_id) == (4, 3, 1)
+        order = load_order(service_only)
+        workflow.transition(order, "CANCELLED", actor)
+        assert order.stock_state == "released"
+        assert _stock(wine.variant_id) == (4, 2, 2)
