@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
@@ -47,6 +47,8 @@ def move_store_credit(
     balance, so two concurrent uses cannot both spend the same credit."""
     if kind not in CREDIT_SIGNS:
         raise BusinessRuleError(_("Unknown kind of movement."), field="kind")
+    if customer.erased_at is not None and kind in ("grant", "use"):
+        raise BusinessRuleError(_("This customer was erased and cannot be changed."))
     amount = parse_amount(amount)
     reason = (reason or "").strip()
     if not reason:
@@ -69,6 +71,10 @@ def move_store_credit(
     except IntegrityError:
         raise BusinessRuleError(
             _("Not enough store credit: the balance cannot go below zero."), field="amount"
+        ) from None
+    except DataError:  # numeric(12, 2) overflow: the sum, not one amount, is too large
+        raise BusinessRuleError(
+            _("The balance would be larger than BizKit can keep."), field="amount"
         ) from None
     db.session.expire(customer, ["store_credit_balance"])
     movement = StoreCreditMovement(

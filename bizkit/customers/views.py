@@ -18,6 +18,7 @@ from bizkit.customers import bp
 from bizkit.customers import operations as ops
 from bizkit.customers.forms import (
     CONSENT_LABELS,
+    CREDIT_KIND_LABELS,
     CustomerForm,
     GroupForm,
     NoteForm,
@@ -86,6 +87,7 @@ def detail_context(customer: Customer, **overrides) -> dict:
         "credit_form": StoreCreditForm(),
         "inline_fields": INLINE_FIELDS,
         "consent_labels": CONSENT_LABELS,
+        "credit_kind_labels": CREDIT_KIND_LABELS,
         "form": _inline_form(customer),
     }
     context.update(overrides)

@@ -93,6 +93,43 @@ def test_a_reason_is_required(auth, make_customer):
     assert response.status_code == 422
 
 
+def test_a_balance_too_large_to_keep_is_refused_next_to_the_amount(auth, make_customer):
+    customer_id = make_customer("Jana")
+    grant = {"kind": "grant", "amount": "999999999.99", "reason": "Lottery"}
+    for _ in range(10):
+        assert auth.post(f"/customers/{customer_id}/store-credit", grant).status_code == 302
+    response = auth.post(f"/customers/{customer_id}/store-credit", grant)
+    assert response.status_code == 422
+    assert "The balance would be larger than BizKit can keep." in text_of(response)
+    assert "€9,999,999,999.90" in text_of(auth.get(f"/customers/{customer_id}"))
+
+
+def test_an_erased_customer_gets_no_credit(auth, make_customer):
+    customer_id = make_customer("Jana")
+    assert auth.post(f"/customers/{customer_id}/erase", {"confirm": "ERASE"}).status_code == 302
+    response = auth.post(
+        f"/customers/{customer_id}/store-credit",
+        {"kind": "grant", "amount": "10", "reason": "Sorry"},
+    )
+    assert response.status_code == 422
+    assert "This customer was erased and cannot be changed." in text_of(response)
+
+
+def test_the_movements_are_named_in_the_readers_language(client, company, make_user, make_customer):
+    from flask_babel import force_locale, gettext
+
+    customer_id = make_customer("Jana")
+    client.login(make_user(company, "owner", locale="cs"))
+    client.post(
+        f"/customers/{customer_id}/store-credit",
+        {"kind": "grant", "amount": "10", "reason": "Narozeniny"},
+    )
+    with client.app.test_request_context(), force_locale("cs"):
+        grant = gettext("Grant")
+    assert grant != "Grant"
+    assert f"{grant} · Narozeniny" in text_of(client.get(f"/customers/{customer_id}"))
+
+
 def test_negative_correction_and_expiry(app, company, make_customer):
     customer_id = make_customer("Jana")
     with company_ctx(app, company.id):

@@ -55,6 +55,24 @@ def test_back_from_a_found_customer_shows_the_whole_searched_page(
     assert console_errors == []
 
 
+def test_granting_store_credit_updates_balance_message_and_timeline_in_place(
+    page, live_server, console_errors
+):
+    login(page, live_server, "owner@trattoria.demo")
+    page.goto(live_server + "/customers/?q=dvorak")
+    page.get_by_role("link", name="Antonín Dvořák").click()
+    before = page.get_by_test_id("credit-balance").inner_text()
+    credit = page.locator("#store-credit")
+    credit.get_by_label("Amount").fill("7.50")
+    credit.get_by_label("Reason").fill("Late delivery")
+    credit.get_by_role("button", name="Record").click()
+    expect(page.get_by_test_id("credit-balance")).not_to_have_text(before)
+    expect(page.locator("#flashes")).to_contain_text("Store credit updated.")
+    expect(page.locator("#timeline")).to_contain_text("Store credit granted")
+    expect(credit.locator("tbody tr").first).to_contain_text("Grant · Late delivery")
+    assert console_errors == []
+
+
 def test_csv_import_shows_progress_and_ends_with_the_summary(page, live_server, console_errors):
     login(page, live_server, "owner@trattoria.demo")
     page.goto(live_server + "/customers/import")
