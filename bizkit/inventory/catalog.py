@@ -16,7 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
 from bizkit.extensions import db
-from bizkit.inventory.models import PRODUCT_KINDS, Category, Product, TaxRate, Variant
+from bizkit.inventory.models import (
+    CATEGORY_SIBLING_NAME,
+    PRODUCT_KINDS,
+    Category,
+    Product,
+    TaxRate,
+    Variant,
+)
 
 MAX_QTY = Decimal("999999999")
 MAX_MONEY = Decimal("9999999999")
@@ -142,19 +149,29 @@ def descendant_ids(category_id: int) -> set[int]:
 
 
 def save_category(actor, category: Category | None, *, name, parent: Category | None) -> Category:
-    """Create or rename/move a category; it may not be moved below itself."""
+    """Create or rename/move a category; it may not be moved below itself, nor next to a
+    category of the same name (compared case-insensitively, as the unique index does)."""
     name = clean_text(name, "name", required=True, max_length=120)
     if category is not None and parent is not None and parent.id in descendant_ids(category.id):
         raise BusinessRuleError(
             _("A category cannot be placed inside itself or its subcategories."), field="parent"
         )
+    clash = select(Category.id).where(
+        func.lower(Category.name) == func.lower(name),
+        Category.parent_id == parent.id if parent is not None else Category.parent_id.is_(None),
+    )
+    if category is not None:
+        clash = clash.where(Category.id != category.id)
+    taken = _("A category with this name exists at this level.")
+    if db.session.execute(clash).first():
+        raise BusinessRuleError(taken, field="name")
     creating = category is None
     if creating:
         category = Category()
         db.session.add(category)
     category.name, category.parent = name, parent
     changes = audit.pending_changes(category)
-    db.session.flush()
+    _flush_unique({CATEGORY_SIBLING_NAME: "name"}, taken)
     audit.record(actor, "category.create" if creating else "category.update", category, changes)
     return category
 
@@ -223,8 +240,9 @@ def _clean_variant(values: dict, variant: Variant | None) -> dict:
     return clean
 
 
-def _flush_unique(field_by_constraint: dict[str, str]) -> None:
-    """Flush; a unique violation that slipped past the checks (a race) becomes a field error."""
+def _flush_unique(field_by_constraint: dict[str, str], message: str | None = None) -> None:
+    """Flush; a unique violation that slipped past the checks (a race) becomes a field error
+    (`message`, by default that the code is taken)."""
     try:
         with db.session.begin_nested():
             db.session.flush()
@@ -233,7 +251,8 @@ def _flush_unique(field_by_constraint: dict[str, str]) -> None:
         field = field_by_constraint.get(name)
         if field is None:
             raise
-        raise BusinessRuleError(_("Another item already uses this code."), field=field) from None
+        message = message or _("Another item already uses this code.")
+        raise BusinessRuleError(message, field=field) from None
 
 
 _VARIANT_UNIQUES = {"uq_variant_company_id_sku": "sku", "uq_variant_company_id_barcode": "barcode"}

@@ -68,11 +68,24 @@ class TaxRate(TenantMixin, db.Model):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+# Two categories with one parent (or both at the top) may not share a name, in any case.
+CATEGORY_SIBLING_NAME = "uq_category_company_parent_name"
+
+
 class Category(TenantMixin, db.Model):
     """A catalog category; categories nest through `parent_id`."""
 
     __tablename__ = "category"
-    __table_args__ = (Index("ix_category_company_parent", "company_id", "parent_id", "name"),)
+    __table_args__ = (
+        Index("ix_category_company_parent", "company_id", "parent_id", "name"),
+        Index(
+            CATEGORY_SIBLING_NAME,
+            "company_id",
+            text("COALESCE(parent_id, 0)"),
+            text("lower(name::text)"),
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))

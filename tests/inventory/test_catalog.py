@@ -2,7 +2,9 @@
 
 import re
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from bizkit.core.models import AuditEntry
 from bizkit.extensions import db
@@ -175,6 +177,53 @@ def test_nested_categories_and_no_cycles(app, auth, company):
     assert _error_next_to(response.get_data(as_text=True), "name")
     page = text_of(auth.get("/inventory/categories"))
     assert page.index("Parts") < page.index("Tyres")
+
+
+def test_category_names_are_unique_among_siblings(app, auth, company, make_company):
+    def add(name, parent=""):
+        return auth.post("/inventory/categories", {"name": name, "parent": parent})
+
+    def category_id(name, parent_id=None):
+        with company_ctx(app, company.id):
+            return db.session.execute(
+                select(Category.id).where(
+                    Category.name == name, Category.parent_id.is_not_distinct_from(parent_id)
+                )
+            ).scalar_one()
+
+    def refused(response):
+        assert response.status_code == 422
+        return _error_next_to(response.get_data(as_text=True), "name")
+
+    assert add("Drinks").status_code == 302
+    assert "exists" in refused(add(" DRINKS "))  # top level, any case
+    assert add("Menu").status_code == 302
+    menu = category_id("Menu")
+    assert add("Drinks", menu).status_code == 302  # another level
+    assert "exists" in refused(add("drinks", menu))
+    assert add("Wine", menu).status_code == 302
+    wine, drinks = category_id("Wine", menu), category_id("Drinks")
+    url = "/inventory/categories/{}".format
+    assert "exists" in refused(auth.post(url(wine), {"name": "Drinks", "parent": menu}))
+    assert "exists" in refused(auth.post(url(drinks), {"name": "Drinks", "parent": menu}))
+    assert auth.post(url(drinks), {"name": "drinks", "parent": ""}).status_code == 302  # itself
+    assert auth.post(url(wine), {"name": "Wine", "parent": ""}).status_code == 302
+    with company_ctx(app, company.id):
+        names = db.session.execute(select(Category.name)).scalars()
+        assert sorted(names) == ["Drinks", "Menu", "Wine", "drinks"]
+    other = make_company("Other Bistro")
+    with company_ctx(app, other.id):
+        ops.save_category(None, None, name="Drinks", parent=None)  # another company's
+
+
+def test_the_database_refuses_sibling_categories_of_the_same_name(app, company):
+    with company_ctx(app, company.id):
+        drinks = ops.save_category(None, None, name="Drinks", parent=None)
+        ops.save_category(None, None, name="Drinks", parent=drinks)
+        for parent in (None, drinks):
+            with pytest.raises(IntegrityError), db.session.begin_nested():
+                db.session.add(Category(name="DRINKS", parent=parent))
+                db.session.flush()
 
 
 def test_tax_rates_one_default(app, auth, company):
