@@ -401,12 +401,19 @@ _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{6,}$")
 
 
 def search_terms(query: str | None) -> list[str]:
-    """Terms to match: a phone-like query becomes one term of its digits."""
+    """Terms to match: a phone-like query becomes one term of its digits.
+
+    Numbers are kept as +<country><number>, so the prefixes people dial before them are
+    dropped: "00" before a country code (00421 911 222 333) and a national "0" (0911 222
+    333 in Slovakia, 0601 … in Poland)."""
     query = (query or "").strip()
     if not query:
         return []
     if _PHONE_LIKE.match(query):
-        return [re.sub(r"\D", "", query)]
+        digits = re.sub(r"\D", "", query)
+        if not query.startswith("+"):
+            digits = digits[2:] if digits.startswith("00") else digits.removeprefix("0")
+        return [digits]
     return [term for term in query.split() if term][:6]
 
 

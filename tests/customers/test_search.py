@@ -37,6 +37,15 @@ def test_a_phone_number_finds_its_customer_with_or_without_spaces(auth, make_cus
     assert names(auth.get("/customers/", query_string={"q": query})) == ["Phone Owner"]
 
 
+@pytest.mark.parametrize(
+    "query", ["0911 222 333", "00421 911 222 333", "+421 911 222 333", "911222333"]
+)
+def test_a_phone_number_dialled_with_its_prefixes_finds_its_customer(auth, make_customer, query):
+    make_customer("Slovak Owner", phone="+421 911 222 333")
+    make_customer("Someone Else", phone="+420 608 000 111")
+    assert names(auth.get("/customers/", query_string={"q": query})) == ["Slovak Owner"]
+
+
 def test_percent_and_underscore_are_literal(auth, make_customer):
     make_customer("100% Bio")
     make_customer("Plain")
