@@ -64,12 +64,30 @@ ALIASES = {
 
 
 def _decode(raw: bytes) -> str:
+    # Latin-1 decodes any bytes, so binary files are told apart first: a text file has
+    # no NUL and no control characters but tab, line ends and form feed; an Excel or
+    # OpenDocument file (a ZIP: "PK") or an old .xls has plenty of both.
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM (Excel's "Unicode text")
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    sample = raw[:65536]
+    controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13))
+    if b"\x00" in sample or controls > len(sample) // 100:
+        raise BusinessRuleError(
+            _("The file is not readable text. Save it as CSV (comma or semicolon separated)."),
+            field="file",
+        )
     for encoding in ("utf-8-sig", "cp1250", "latin-1"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise BusinessRuleError(_("The file is not readable text."), field="file")
+    raise BusinessRuleError(
+        _("The file is not readable text. Save it as CSV (comma or semicolon separated)."),
+        field="file",
+    )
 
 
 def read_rows(text: str) -> tuple[list[str], list[list[str]]]:

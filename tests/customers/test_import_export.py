@@ -75,6 +75,22 @@ def test_empty_or_binary_uploads_are_refused(auth):
     assert "The file is empty." in text_of(response)
 
 
+def test_a_spreadsheet_file_is_refused_and_unicode_text_is_read(auth):
+    import zipfile
+
+    xlsx = io.BytesIO()
+    with zipfile.ZipFile(xlsx, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types>" + "<Override/>" * 200 + "</Types>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<row><c>Antonín</c></row>" * 300)
+    response = upload(auth, xlsx.getvalue(), name="customers.xlsx")
+    assert response.status_code == 422
+    assert "The file is not readable text. Save it as CSV" in text_of(response)
+    # Excel's "Unicode text" is UTF-16 with a byte-order mark: read, not refused.
+    response = upload(auth, CSV.decode().replace(";", "\t").encode("utf-16"), name="c.txt")
+    assert response.status_code == 302
+    assert "Antonín Dvořák" in text_of(auth.get(response.headers["Location"]))
+
+
 def _start_and_run(app, auth, company, job_id):
     response = auth.post(
         f"/customers/import/{job_id}",
