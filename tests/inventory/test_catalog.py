@@ -267,3 +267,25 @@ def test_a_product_made_to_order_keeps_no_stock(app, auth, company):
         assert kept == {"Cola": True, "Pizza Margherita": False}
         pizza = db.session.execute(select(Variant).where(Variant.sku == "PZ-MARG-L")).scalar_one()
         assert pizza.product_stocked is False  # never on the low-stock list
+
+
+def _tax_rate_options(html: str) -> list[str]:
+    select_html = re.search(r'<select[^>]*name="tax_rate".*?</select>', html, re.S).group(0)
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select_html)
+
+
+def test_tax_rate_choices_show_the_rate_as_written(app, auth, company, make_company, make_user):
+    """A 10.00 % rate reads "10 %" in the product form, not "1E+1 %"; in Czech, "8,5 %"."""
+    with company_ctx(app, company.id):
+        for name, percent in (("Standard", "20"), ("Reduced", "10"), ("Low", "8.5")):
+            ops.save_tax_rate(None, None, name=name, percent=percent, is_default=False)
+    html = auth.get("/inventory/products/new").get_data(as_text=True)
+    assert _tax_rate_options(html) == ["—", "Standard (20 %)", "Reduced (10 %)", "Low (8.5 %)"]
+
+    czech = make_company("Kavárna", currency="CZK", timezone="Europe/Prague", locale="cs")
+    with company_ctx(app, czech.id):
+        ops.save_tax_rate(None, None, name="Snížená", percent="8.5", is_default=False)
+    auth.get("/logout")
+    auth.login(make_user(czech, "owner", locale="cs"))
+    html = auth.get("/inventory/products/new").get_data(as_text=True)
+    assert _tax_rate_options(html) == ["—", "Snížená (8,5 %)"]
