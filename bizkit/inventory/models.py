@@ -223,14 +223,19 @@ class Variant(TenantMixin, db.Model):
         return self.on_hand - self.reserved
 
     @property
-    def is_low(self) -> bool:
-        """At or below its threshold and counted as low stock (`low_stock_condition()`)."""
+    def watches_low_stock(self) -> bool:
+        """Has a threshold and counts towards low stock: an active variant of an active
+        product whose stock is kept (`low_stock_condition()` without the quantities)."""
         return (
             self.low_stock_threshold is not None
             and bool(self.active)
             and bool(self.product_stocked)
-            and self.available <= self.low_stock_threshold
         )
+
+    @property
+    def is_low(self) -> bool:
+        """At or below its threshold and counted as low stock (`low_stock_condition()`)."""
+        return self.watches_low_stock and self.available <= self.low_stock_threshold
 
     @property
     def label(self) -> str:

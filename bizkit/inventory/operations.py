@@ -100,7 +100,9 @@ def _quantity(qty, field: str = "quantity") -> Decimal:
 
 
 # Called as hook(actor, variant, available) when a movement takes a variant's available
-# stock from above its low-stock threshold to at or below it (once per crossing).
+# stock from above its low-stock threshold to at or below it (once per crossing), for the
+# variants the low-stock list shows (`Variant.watches_low_stock`): not for an inactive
+# variant or product, nor for a product whose stock is not kept.
 LOW_STOCK_HOOKS: list = []
 
 
@@ -155,7 +157,7 @@ def _move(
     ).one()
     db.session.expire(variant, ["on_hand", "reserved"])
     threshold = variant.low_stock_threshold
-    if threshold is not None and LOW_STOCK_HOOKS:
+    if LOW_STOCK_HOOKS and variant.watches_low_stock:
         available_after = totals.on_hand - totals.reserved
         available_before = available_after - on_hand_change + reserved_change
         if available_before > threshold >= available_after:

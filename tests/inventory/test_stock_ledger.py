@@ -9,7 +9,7 @@ from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import AuditEntry
 from bizkit.extensions import db
 from bizkit.inventory import operations as ops
-from bizkit.inventory.models import StockLevel, StockLocation, StockMovement, Variant
+from bizkit.inventory.models import Product, StockLevel, StockLocation, StockMovement, Variant
 from tests.conftest import company_ctx
 
 
@@ -165,3 +165,29 @@ def test_the_database_refuses_negative_caches_whatever_the_code_does(app, compan
             )
         with pytest.raises(IntegrityError), db.session.begin_nested():
             db.session.execute(update(StockLevel).values(on_hand=-1))
+
+
+def test_low_stock_hooks_follow_the_low_stock_list(app, company, make_item, monkeypatch):
+    """A crossing is announced only for what the low-stock list shows: an active variant of
+    an active product whose stock is kept."""
+    fired = []
+    monkeypatch.setattr(ops, "LOW_STOCK_HOOKS", [lambda actor, v, avail: fired.append(v.sku)])
+    watched = make_item(company, "Cola", "COLA", stock="5", threshold="3")
+    retired = make_item(company, "Old Cola", "OLD", stock="5", threshold="3", active=False)
+    pizza = make_item(company, "Pizza", "PIZZA", stock="5", threshold="3")
+    gone = make_item(company, "Tonic", "TONIC", stock="5", threshold="3")
+    with company_ctx(app, company.id):
+        p = db.session.get(Product, pizza.product_id)
+        ops.update_product(None, p, {"name": "Pizza", "kind": "product", "stock_kept": False})
+        t = db.session.get(Variant, gone.variant_id)
+        ops.update_variant(
+            None, t, {"sku": "TONIC", "price": "1", "low_stock_threshold": "3", "active": False}
+        )
+    with company_ctx(app, company.id):
+        for item in (watched, retired, pizza, gone):
+            ops.deduct_stock(None, db.session.get(Variant, item.variant_id), 3)
+        low = (
+            db.session.execute(select(Variant.sku).where(ops.low_stock_condition())).scalars().all()
+        )
+    assert low == ["COLA"]
+    assert fired == ["COLA"]
