@@ -514,7 +514,9 @@ def test_a_move_sends_only_the_queries_it_needs(app, auth, company, make_order):
     Before the move stopped rendering the board it sent 11 (the board's query, and a
     savepoint the view's rollback makes redundant), 8 before the process kept the
     company's flow (two queries, now only after a flow edit), and 6 before it kept the
-    signed-in user (bizkit.auth.identity); a new one must say why."""
+    signed-in user (bizkit.auth.identity); a new one must say why. The second UPDATE
+    (since 0015): the order remembers that its stock is held, so a line added later is
+    reserved too, even on an order that had no stocked line (bizkit.orders.stock)."""
     order_id = make_order(company)
     auth.get("/orders/board")  # the process keeps the flow from here on
     assert move_statements(app, auth, order_id, 1, "CONFIRMED") == [
@@ -523,6 +525,7 @@ def test_a_move_sends_only_the_queries_it_needs(app, auth, company, make_order):
         "INSERT status_change",  # history
         "SELECT order_line",  # reserve_stock: the lines (none here)
         "INSERT audit_entry",  # audit
+        "UPDATE customer_order",  # reserve_stock: the order's stock_state (at commit)
     ]
 
 
