@@ -9,6 +9,11 @@ taken at once from an order whose stock was taken (refused, like the move would 
 when too little is available). So a part added to a bike job that is ready for pickup
 leaves the shelf too, even when the job had no part before.
 
+An order that enters a final status keeps no stock reserved, whatever its flow's moves
+name (`settle_closed_order`, run by the workflow engine): in a sale status (delivered,
+completed…) the held stock is taken, in any other final status (cancelled…) it is given
+back.
+
 A line whose stock was taken keeps its quantity and stays on the order (the goods have
 left; a return goes through the inventory); its price, discount and text may change.
 
@@ -32,7 +37,8 @@ from bizkit.extensions import db
 from bizkit.inventory import operations as inventory
 from bizkit.inventory.models import Variant
 from bizkit.orders.models import Order, OrderLine
-from bizkit.workflow.operations import register_side_effect
+from bizkit.workflow.operations import HOOKS, register_side_effect
+from bizkit.workflow.presets import SALE_STATUSES
 
 
 def _stocked(line: OrderLine) -> bool:
@@ -110,6 +116,41 @@ def release_for_order(order: Order, actor, change=None) -> None:
         line.stock_state = "released"
     if order.stock_state == "reserved":
         order.stock_state = "released"
+
+
+def settle_closed_order(order, actor, change) -> None:
+    """A "closed" hook: stock still reserved when the order enters a final status is
+    taken (a sale status) or given back (any other), so no closed order holds stock."""
+    if not isinstance(order, Order) or order.stock_state not in ("reserved", "deducted"):
+        return  # (only such an order has reserved lines: spares reading the lines)
+    held = _stock_lines(order, "reserved")
+    if not held:
+        return
+    sale = change.to_code in SALE_STATUSES
+    for line, location in held:
+        if sale:
+            inventory.deduct_stock(
+                actor,
+                line.variant,
+                line.quantity,
+                location,
+                reference=_reference(order),
+                from_reservation=True,
+            )
+            line.stock_state = "deducted"
+        else:
+            inventory.release_stock(
+                actor, line.variant, line.quantity, location, reference=_reference(order)
+            )
+            line.stock_state = "released"
+    if sale:
+        order.stock_state = "deducted"
+    elif order.stock_state == "reserved":
+        order.stock_state = "released"
+
+
+if settle_closed_order not in HOOKS["closed"]:
+    HOOKS["closed"].append(settle_closed_order)
 
 
 def follow_line_change(

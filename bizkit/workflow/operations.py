@@ -5,6 +5,16 @@ An entity that follows a flow is a tenant model registered with `register_entity
 has `id`, `company_id`, `status` (a status code) and `version` (bumped by every
 transition). Concurrent transitions of the same entity are decided by one conditional
 UPDATE on (id, version, status): exactly one wins, the other gets `ConflictError`.
+
+Entering a final status closes the entity for good, so after the move's own side effects
+the engine runs the "closed" hooks: nothing a closed record holds may stay held. For an
+order that is its reserved stock, whatever the company's edited flow says (a move
+Preparing → Completed with no side effect would otherwise keep it reserved forever).
+What is right follows the presets: every final status they reach by taking the stock
+(`presets.SALE_STATUSES`: delivered, completed, attended, no-show) is a sale, so stock
+still reserved is taken; every other final status (cancelled, quote rejected, or one a
+company made up) gives it back, since taking stock on a guess would lower what is on
+the shelf. See `bizkit.orders.stock.settle_closed_order`.
 """
 
 from __future__ import annotations
@@ -61,10 +71,13 @@ class SideEffect:
 SIDE_EFFECTS: dict[str, SideEffect] = {}
 # Handlers other modules attach to the named hooks (invoicing, notifications).
 # "status_changed" handlers run after every transition, whatever the flow's side effects
-# (notifications cancels the reminders of a cancelled record there).
+# (notifications cancels the reminders of a cancelled record there); "closed" handlers
+# run before them when the entity enters a final status (orders settle the stock a
+# closed order still holds: see the module docstring).
 HOOKS: dict[str, list[Callable]] = {
     "create_invoice_draft": [],
     "notify_customer": [],
+    "closed": [],
     "status_changed": [],
 }
 
@@ -377,7 +390,7 @@ def transition(
     # caller's to roll back.
     nested = db.session.begin_nested() if savepoint else None
     try:
-        change = _move(entity, entity_type, from_code, to_code, version, actor, note, move)
+        change = _move(entity, entity_type, from_code, to_code, version, actor, note, move, target)
     except BaseException:
         if nested is not None and nested.is_active:
             nested.rollback()
@@ -406,7 +419,9 @@ def transition(
     return change
 
 
-def _move(entity, entity_type, from_code, to_code, version, actor, note, move) -> StatusChange:
+def _move(
+    entity, entity_type, from_code, to_code, version, actor, note, move, target
+) -> StatusChange:
     """The conditional UPDATE, the history line and the side effects of one transition."""
     model = type(entity)
     new_version = db.session.execute(
@@ -441,6 +456,9 @@ def _move(entity, entity_type, from_code, to_code, version, actor, note, move) -
         effect = SIDE_EFFECTS.get(name)
         if effect is not None:
             effect.run(entity, actor, change)
+    if target.is_terminal:
+        for handler in HOOKS["closed"]:
+            handler(entity, actor, change)
     for handler in HOOKS["status_changed"]:
         handler(entity, actor, change)
     return change

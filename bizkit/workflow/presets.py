@@ -202,6 +202,23 @@ ORDER_PRESETS: dict[str, Preset] = {
 }
 
 
+def _sale_statuses() -> frozenset[str]:
+    """The final statuses the presets reach by taking the stock: a sale (delivered,
+    completed, attended, and a no-show, which the events preset charges)."""
+    return frozenset(
+        move.to_code
+        for preset in ORDER_PRESETS.values()
+        for move in preset.transitions
+        if "deduct_stock" in move.side_effects
+        and any(s.code == move.to_code and s.terminal for s in preset.statuses)
+    )
+
+
+# An order closed in one of these is a sale: stock it still holds is taken, not given
+# back (bizkit.workflow.operations module docstring).
+SALE_STATUSES = _sale_statuses()
+
+
 def preset_for(business_type: str, entity_type: str) -> Preset | None:
     """The preset flow of a business type for an entity type (None: no flow yet)."""
     if entity_type == "order":

@@ -261,3 +261,50 @@ def test_a_line_added_while_the_stock_is_held_is_held_too(
         workflow.transition(order, "CANCELLED", actor)
         assert order.stock_state == "released"
         assert _stock(wine.variant_id) == (4, 2, 2)
+
+
+@pytest.mark.parametrize(
+    ("closing", "label", "expected"),
+    [
+        # A sale status (the presets take the stock on the way in): the stock is taken.
+        ("COMPLETED", None, ((1, 0, 1), "deducted")),
+        # Called off, or a final status of the company's own: the stock is given back.
+        ("CANCELLED", None, ((4, 0, 4), "released")),
+        (None, "Walked out", ((4, 0, 4), "released")),
+    ],
+)
+def test_an_order_closed_by_a_move_without_a_stock_effect_holds_no_stock(
+    app, company, owner, make_item, make_order, closing, label, expected
+):
+    from bizkit.workflow import editing
+
+    wine = make_item(company, "Wine", price="5.00", stock="4")
+    order_id = make_order(company, (wine, "3"), ("Candle", "1", "1.00"))
+    with company_ctx(app, company.id):
+        actor = user(owner)
+        if label:
+            closing = editing.add_status(
+                actor, "order", label=label, color="#334155", terminal=True
+            ).code
+        preset_move = workflow.load_flow("order").move("PREPARING", closing)
+        if preset_move is not None:  # it releases the stock itself: replace it with a bare one
+            editing.remove_transition(actor, preset_move)
+        editing.add_transition(
+            actor, "order", from_code="PREPARING", to_code=closing, roles=["owner"], side_effects=[]
+        )
+    with company_ctx(app, company.id):
+        order, actor = load_order(order_id), user(owner)
+        for code in ("CONFIRMED", "PREPARING"):
+            workflow.transition(order, code, actor)
+        assert _stock(wine.variant_id) == (4, 3, 1)
+        workflow.transition(order, closing, actor)
+    with company_ctx(app, company.id):
+        order = load_order(order_id)
+        assert (_stock(wine.variant_id), order.lines[0].stock_state) == expected
+        assert order.stock_state == expected[1]
+        ledger = db.session.execute(
+            select(StockMovement.kind)
+            .where(StockMovement.variant_id == wine.variant_id)
+            .order_by(StockMovement.id)
+        ).scalars()
+        assert list(ledger)[-1] == ("sale" if expected[1] == "deducted" else "release")
