@@ -144,7 +144,7 @@ def _move(
         execution_options={"synchronize_session": False},
     ).first()
     if moved is None:
-        raise _refusal(variant, location, kind, on_hand_change, field)
+        raise _refusal(variant, location, kind, on_hand_change, reserved_change, field)
     totals = db.session.execute(
         update(Variant)
         .where(Variant.id == variant.id)
@@ -194,8 +194,10 @@ def _qty_text(qty: Decimal) -> str:
     return f"{qty.normalize():f}"
 
 
-def _refusal(variant, location, kind, on_hand_change, field) -> BusinessRuleError:
-    """Why `_move` changed nothing, said about what the location is short of."""
+def _refusal(variant, location, kind, on_hand_change, reserved_change, field) -> BusinessRuleError:
+    """Why `_move` changed nothing, said about what the location is short of: a release,
+    or a sale from a reservation, that takes more than is reserved names the reservation
+    (the available quantity may be plenty)."""
     level = db.session.execute(
         select(StockLevel).where(
             StockLevel.variant_id == variant.id, StockLevel.location_id == location.id
@@ -203,7 +205,7 @@ def _refusal(variant, location, kind, on_hand_change, field) -> BusinessRuleErro
     ).scalar_one()
     db.session.refresh(level)
     unit = variant.product.unit
-    if kind == "release":
+    if reserved_change < 0 and level.reserved + reserved_change < 0:
         message = _(
             "Only %(qty)s %(unit)s are reserved at %(location)s.",
             qty=_qty_text(level.reserved),

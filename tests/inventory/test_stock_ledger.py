@@ -191,3 +191,16 @@ def test_low_stock_hooks_follow_the_low_stock_list(app, company, make_item, monk
         )
     assert low == ["COLA"]
     assert fired == ["COLA"]
+
+
+def test_taking_more_than_is_reserved_says_how_much_is_reserved(app, company, make_item):
+    """Plenty available, but a sale from a reservation is short of the reservation."""
+    item = make_item(company, "Tyre", "TYRE", stock="10")
+    with company_ctx(app, company.id):
+        v = db.session.get(Variant, item.variant_id)
+        ops.reserve_stock(None, v, 2, reference="ORDER-1")
+        with pytest.raises(BusinessRuleError) as refused:
+            ops.deduct_stock(None, v, 3, reference="ORDER-1", from_reservation=True)
+        assert refused.value.message == "Only 2 pcs are reserved at Main store."
+        assert refused.value.field == "quantity"
+        assert _figures(v) == (10, 2, 8)
