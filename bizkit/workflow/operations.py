@@ -350,6 +350,10 @@ def transition(
     undoes what a refusing side effect left, and the SAVEPOINT and RELEASE round trips,
     which would buy nothing, are spared."""
     entity_type = entity.WORKFLOW_ENTITY
+    if expected_version is not None and expected_version != entity.version:
+        # Before the move is judged: judged against a status the user has not seen, it
+        # would say "“Preparing” cannot go to “Preparing”" to the second of two tabs.
+        raise _conflict(entity_type)
     flow = flow or current_flow(entity_type)
     from_code = entity.status
     target = flow.status(to_code)
@@ -432,13 +436,7 @@ def _move(
         execution_options={"synchronize_session": False},
     ).scalar()
     if new_version is None:
-        raise ConflictError(
-            _(
-                "Someone else changed this %(entity)s a moment ago. Reload to see its "
-                "current status, then try again.",
-                entity=ENTITY_LABELS.get(entity_type, entity_type),
-            )
-        )
+        raise _conflict(entity_type)
     set_committed_value(entity, "status", to_code)
     set_committed_value(entity, "version", new_version)
     change = StatusChange(
@@ -462,6 +460,16 @@ def _move(
     for handler in HOOKS["status_changed"]:
         handler(entity, actor, change)
     return change
+
+
+def _conflict(entity_type: str) -> ConflictError:
+    return ConflictError(
+        _(
+            "Someone else changed this %(entity)s a moment ago. Reload to see its "
+            "current status, then try again.",
+            entity=ENTITY_LABELS.get(entity_type, entity_type),
+        )
+    )
 
 
 def record_creation(entity, actor) -> StatusChange:

@@ -128,3 +128,26 @@ def test_the_customer_timeline_lists_their_orders(app, auth, company, make_custo
     for _ in range(5):
         make_order(company, ("Corkage", "1", "4.00"), customer_id=customer_id)
     assert count_queries(app, auth, f"/customers/{customer_id}") == one
+
+
+def test_the_same_move_from_a_stale_tab_is_a_conflict_not_an_impossible_move(
+    app, auth, company, make_order
+):
+    """Two tabs show the order at version 1; both press Confirmed. The second is told
+    someone else changed the order (409), not that Confirmed cannot go to Confirmed."""
+    order_id = make_order(company)
+    url = f"/orders/{order_id}/transition"
+    first = auth.post(url, {"to": "CONFIRMED", "version": "1"}, headers=HTMX)
+    assert first.status_code == 200
+    second = auth.post(url, {"to": "CONFIRMED", "version": "1"}, headers=HTMX)
+    assert second.status_code == 409
+    assert "Someone else changed this order a moment ago." in text_of(second)
+    assert "cannot go to" not in text_of(second)
+    # Also when the other tab closed the order meanwhile.
+    auth.post(url, {"to": "CANCELLED", "version": "2"}, headers=HTMX)
+    stale = auth.post(url, {"to": "PREPARING", "version": "2"}, headers=HTMX)
+    assert stale.status_code == 409 and "Someone else changed this order" in text_of(stale)
+    with company_ctx(app, company.id):
+        order = load_order(order_id)
+        assert (order.status, order.version) == ("CANCELLED", 3)
+        assert len(workflow.history(order)) == 3
