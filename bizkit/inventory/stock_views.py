@@ -13,6 +13,7 @@ from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.forms import choices
 from bizkit.core.htmx import render
 from bizkit.core.pagination import next_page_url
+from bizkit.core.params import parse_id
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
@@ -157,7 +158,7 @@ def stock_count():
     if form.location.data not in {value for value, *_rest in form.location.iter_choices()}:
         form.location.data = form.location.choices[0].value
     variants = _countable(filters)
-    return _count_page(form, variants, int(form.location.data), filters=filter_form)
+    return _count_page(form, variants, parse_id(form.location.data), filters=filter_form)
 
 
 @bp.route("/stock-count", methods=["POST"])
@@ -165,7 +166,8 @@ def stock_count():
 def record_stock_count():
     form = StockCountForm()
     _location_choices(form)
-    ids = [int(v) for v in request.form.getlist("variant") if v.isdigit()]
+    # Ids no variant can have ("²", 99999999999, a crafted form) are left out, not looked up.
+    ids = [i for i in map(parse_id, request.form.getlist("variant")) if i is not None]
     variants = _variants_by_id(ids)
     values = {v.id: request.form.get(f"count-{v.id}", "").strip() for v in variants}
     if form.validate_on_submit():
@@ -188,5 +190,5 @@ def record_stock_count():
                 "success",
             )
             return redirect(url_for("inventory.stock_count", location=location.id))
-    location_id = int(form.location.data) if (form.location.data or "").isdigit() else None
+    location_id = None if form.location.errors else parse_id(form.location.data)
     return _count_page(form, variants, location_id, values, status=422)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import render
 from bizkit.core.pagination import next_page_url, requested_page_size
+from bizkit.core.params import parse_id
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
@@ -33,10 +34,9 @@ def read_filters(sorts=None) -> tuple[CatalogFilterForm, queries.CatalogFilters]
     kwargs = {"sorts": sorts} if sorts else {}
     form = CatalogFilterForm(request.args, categories=ops.category_tree(), **kwargs)
     form.validate()
-    category = form.category.data or ""
     filters = queries.CatalogFilters(
         q=(form.q.data or "")[:100] if not form.q.errors else "",
-        category_id=int(category) if category.isdigit() and not form.category.errors else None,
+        category_id=parse_id(form.category.data) if not form.category.errors else None,
         kind=form.kind.data if not form.kind.errors else "",
         active=form.active.data if not form.active.errors else "",
         low=bool(form.low.data),

@@ -245,3 +245,13 @@ def test_unticking_keep_stock_takes_the_item_off_the_low_stock_list(app, auth, c
     assert "Low stock" not in cola
     variants = auth.get("/inventory/variants?q=cola").get_data(as_text=True)
     assert "COLA" in variants and ">Low<" not in variants
+
+
+def test_a_crafted_category_filter_is_ignored(app, auth, company, make_item):
+    """ "²" passes str.isdigit() but not int(); 99999999999 is no PostgreSQL integer."""
+    make_item(company, "Tyre", "TYRE")
+    for crafted in ("²", "99999999999", "٣"):
+        for url in ("/inventory/", "/inventory/variants"):
+            response = auth.get(f"{url}?category={crafted}")
+            assert response.status_code == 200
+            assert "Tyre" in text_of(response)

@@ -134,3 +134,32 @@ def test_count_operation_is_one_transaction(app, company, make_item):
         assert db.session.execute(select(func.count(StockMovement.id))).scalar() == 2
         moves = ops.count_stock(None, [(va, "1"), (vb, "4")], note="recount")
         assert [m.on_hand_change for m in moves] == [-1, 2]
+
+
+def test_crafted_ids_in_a_stock_count_are_ignored_not_a_server_error(app, auth, company, make_item):
+    """ "²" passes str.isdigit() but not int(); 99999999999 is no PostgreSQL integer."""
+    cola = make_item(company, "Cola", "COLA", stock="10")
+    location = _location_id(app, company)
+    response = auth.post(
+        "/inventory/stock-count",
+        {
+            "location": location,
+            "variant": [cola.variant_id, "99999999999", "²", "-1", "0"],
+            f"count-{cola.variant_id}": "8",
+        },
+    )
+    assert response.status_code == 302
+    assert _figures(app, company, cola.variant_id) == (8, 0)
+    for crafted in ("²", "99999999999"):
+        response = auth.post(
+            "/inventory/stock-count",
+            {"location": crafted, "variant": [cola.variant_id], f"count-{cola.variant_id}": "7"},
+        )
+        assert response.status_code == 422
+        assert 'id="location-error"' in response.get_data(as_text=True)
+        assert "Cola" in text_of(response)  # the sheet is shown again, with what was typed
+    assert _figures(app, company, cola.variant_id) == (8, 0)
+    for crafted in ("²", "99999999999"):
+        page = auth.get(f"/inventory/stock-count?location={crafted}&category={crafted}")
+        assert page.status_code == 200
+        assert "Cola" in text_of(page)
