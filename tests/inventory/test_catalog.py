@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bizkit.core.models import AuditEntry
@@ -289,3 +289,45 @@ def test_tax_rate_choices_show_the_rate_as_written(app, auth, company, make_comp
     auth.login(make_user(czech, "owner", locale="cs"))
     html = auth.get("/inventory/products/new").get_data(as_text=True)
     assert _tax_rate_options(html) == ["—", "Snížená (8,5 %)"]
+
+
+def _run_migration(connection, suffix: str) -> None:
+    """Run one migration's upgrade() on the test's connection (inside its transaction)."""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+    [path] = versions.glob(f"*_{suffix}.py")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with Operations.context(MigrationContext.configure(connection)):
+        module.upgrade()
+
+
+def test_migration_repairs_stale_product_stocked_copies(app, auth, company, rollback_db):
+    """Variants of a product made to order, left marked as stocked by an earlier bug, leave
+    the low-stock list; a stocked product's variant wrongly cleared comes back."""
+    auth.post("/inventory/products/new", _new_product(low_stock_threshold="5"))  # not kept
+    auth.post(
+        "/inventory/products/new",
+        _new_product(name="Cola", sku="COLA", stock_kept="y", low_stock_threshold="5"),
+    )
+    rollback_db.execute(
+        text("UPDATE variant SET product_stocked = (sku = 'PZ-MARG-L') WHERE company_id = :c"),
+        {"c": company.id},
+    )
+    assert _low_stock_skus(auth) == ["PZ-MARG-L"]  # the stale state
+    _run_migration(rollback_db, "repair_variant_product_stocked")
+    assert _low_stock_skus(auth) == ["COLA"]
+    with company_ctx(app, company.id):
+        for variant in db.session.execute(select(Variant)).scalars():
+            assert variant.product_stocked is variant.product.tracks_stock
+
+
+def _low_stock_skus(auth) -> list[str]:
+    html = auth.get("/inventory/low-stock").get_data(as_text=True)
+    return [sku for sku in ("COLA", "PZ-MARG-L") if sku in html]
