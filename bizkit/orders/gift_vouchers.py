@@ -36,6 +36,7 @@ from bizkit.orders.models import GiftVoucher, GiftVoucherMovement, Order
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 signs, none that looks like another
 CODE_LENGTH = 12
 PAGE_SIZE = 50
+MAX_BALANCE = Decimal("9999999999.99")  # what the Numeric(12, 2) balance holds
 MOVEMENT_LABELS = {
     "issue": _l("Issued"),
     "redeem": _l("Paid with"),
@@ -141,13 +142,26 @@ def move_balance(
     """Change the balance by `delta` (negative spends) and write the movement."""
     balance = db.session.execute(
         update(GiftVoucher)
-        .where(GiftVoucher.id == voucher.id, GiftVoucher.balance + delta >= 0)
+        .where(
+            GiftVoucher.id == voucher.id,
+            GiftVoucher.balance + delta >= 0,
+            GiftVoucher.balance + delta <= MAX_BALANCE,
+        )
         .values(balance=GiftVoucher.balance + delta)
         .returning(GiftVoucher.balance),
         execution_options={"synchronize_session": False},
     ).scalar()
     if balance is None:
         db.session.expire(voucher, ["balance"])
+        if delta > 0:  # each correction is within limits, but the balance would not fit
+            raise BusinessRuleError(
+                _(
+                    "The balance would come to more than %(max)s, the most a gift voucher "
+                    "may hold.",
+                    max=format_money(MAX_BALANCE, voucher.currency, str(get_locale() or "en")),
+                ),
+                field="amount",
+            )
         raise BusinessRuleError(
             _(
                 "Not enough on this gift voucher: %(balance)s left.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -17,6 +18,7 @@ from sqlalchemy import func, select, update
 from bizkit.core import audit, events
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import Company
+from bizkit.core.money import format_money
 from bizkit.core.permissions import role_can
 from bizkit.core.sequences import next_number
 from bizkit.core.tenancy import current_company_id
@@ -41,6 +43,10 @@ DETAIL_FIELDS = {
     "notes": 5000,
 }
 MAX_LINES = 500
+# The most a line or an order may come to: what their Numeric(12, 2) columns hold. Each
+# quantity and price is checked on its own; their product, and the sum of many lines,
+# are checked here, before anything is written (else the database refuses with a 500).
+MAX_AMOUNT = Decimal("9999999999.99")
 
 
 def _text(value, field: str, max_length: int) -> str | None:
@@ -234,17 +240,45 @@ def may_override_price(actor) -> bool:
     return actor is None or role_can(workflow.role_of(actor), "orders.price_override")
 
 
+def _checked_line_total(order: Order, clean: dict, line: OrderLine | None) -> Decimal:
+    """The line's amount with `clean` applied, refused when it or the order's lines
+    together would come to more than MAX_AMOUNT (next to the quantity)."""
+
+    def value(key):
+        return clean[key] if key in clean else getattr(line, key)
+
+    amount = line_total(
+        value("quantity"), value("unit_price"), value("discount_percent"), order.currency
+    )
+    limit = format_money(MAX_AMOUNT, order.currency, str(get_locale() or "en"))
+    if amount > MAX_AMOUNT:
+        raise BusinessRuleError(
+            _("That comes to more than %(max)s, the most one line may come to.", max=limit),
+            field="quantity",
+        )
+    previous = line.line_total if line is not None else ZERO
+    if order.lines_total - previous + amount > MAX_AMOUNT:
+        raise BusinessRuleError(
+            _(
+                "The order would come to more than %(max)s, the most one order may come "
+                "to. Start another order for the rest.",
+                max=limit,
+            ),
+            field="quantity",
+        )
+    return amount
+
+
 def add_line(actor, order: Order, **values) -> OrderLine:
     """Add a catalog item (`variant=`) or a free-text line (`description=`, `unit_price=`)."""
     require_open(order)
     if len(order.lines) >= MAX_LINES:
         raise BusinessRuleError(_("An order holds at most %(max)d lines.", max=MAX_LINES))
     clean = _line_values(actor, order, values, None)
+    amount = _checked_line_total(order, clean, None)
     position = max((line.position for line in order.lines), default=0) + 1
     line = OrderLine(order=order, position=position, **clean)
-    line.line_total = line_total(
-        line.quantity, line.unit_price, line.discount_percent, order.currency
-    )
+    line.line_total = amount
     db.session.add(line)
     recalculate(order)
     from bizkit.orders.stock import follow_line_change
@@ -266,11 +300,11 @@ def update_line(actor, order: Order, line: OrderLine, **values) -> OrderLine:
     if line.order_id != order.id:
         raise BusinessRuleError(_("This line belongs to another order."))
     previous_quantity = line.quantity
-    for key, value in _line_values(actor, order, values, line).items():
+    clean = _line_values(actor, order, values, line)
+    amount = _checked_line_total(order, clean, line)
+    for key, value in clean.items():
         setattr(line, key, value)
-    line.line_total = line_total(
-        line.quantity, line.unit_price, line.discount_percent, order.currency
-    )
+    line.line_total = amount
     changes = audit.pending_changes(line)
     recalculate(order)
     from bizkit.orders.stock import follow_line_change

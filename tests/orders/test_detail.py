@@ -255,3 +255,52 @@ def test_a_line_taken_from_stock_takes_a_discount_but_not_a_new_quantity(
         Decimal("20.00"),
         [("Chain", Decimal("1.000"), Decimal("25.00"))],
     )
+
+
+def test_amounts_too_large_for_a_line_or_an_order_are_refused_next_to_the_field(
+    app, auth, company, make_order
+):
+    """Each quantity and price is within its limit, their product or the order's sum is
+    not: refused with a message next to the field, nothing written (it was a 500)."""
+    order_id = make_order(company, ("Corkage", "1", "4.00"))
+    line_id = _line_ids(app, company, order_id)[0]
+    before = _state(app, company, order_id)
+    huge = auth.post(
+        f"/orders/{order_id}/lines",
+        {"description": "Yacht", "unit_price": "99999999", "quantity": "1000"},
+        headers=HTMX,
+    )
+    assert huge.status_code == 422
+    assert (
+        'id="free-quantity-error" role="alert">That comes to more than €9,999,999,999.99, '
+        "the most one line may come to.</p>"
+    ) in huge.get_data(as_text=True)
+    changed = auth.post(
+        f"/orders/{order_id}/lines/{line_id}",
+        {"quantity": "1000", "unit_price": "99999999", "discount_percent": "0"},
+        headers=HTMX,
+    )
+    assert changed.status_code == 422
+    assert f'id="{line_id}-quantity-error" role="alert">That comes to more' in changed.text
+    assert _state(app, company, order_id) == before
+    # Many lines, each within the limit, that together are not.
+    for _ in range(2):
+        assert (
+            auth.post(
+                f"/orders/{order_id}/lines",
+                {"description": "Villa", "unit_price": "4000000000", "quantity": "1"},
+                headers=HTMX,
+            ).status_code
+            == 200
+        )
+    third = auth.post(
+        f"/orders/{order_id}/lines",
+        {"description": "Villa", "unit_price": "4000000000", "quantity": "1"},
+        headers=HTMX,
+    )
+    assert third.status_code == 422
+    assert (
+        "The order would come to more than €9,999,999,999.99, the most one order may come "
+        "to. Start another order for the rest."
+    ) in text_of(third)
+    assert _state(app, company, order_id)[0] == Decimal("8000000004.00")

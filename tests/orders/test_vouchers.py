@@ -358,3 +358,21 @@ def test_issue_a_gift_voucher_and_correct_its_balance(app, auth, company):
     assert response.status_code == 302
     assert "€35.00" in text_of(auth.get(detail_url))
     assert auth.post("/orders/gift-vouchers/new", {"amount": "0"}).status_code == 422
+
+
+def test_a_gift_voucher_balance_is_refused_beyond_what_it_may_hold(app, auth, company):
+    """Each correction is within its limit; the balance they add up to is refused with
+    a message next to the amount (it was a 500), and nothing is written."""
+    response = auth.post("/orders/gift-vouchers/new", {"amount": "900000000"})
+    detail_url = response.headers["Location"]
+    for _ in range(10):
+        top_up = auth.post(f"{detail_url}/correction", {"amount": "900000000", "reason": "gift"})
+        assert top_up.status_code == 302
+    refused = auth.post(f"{detail_url}/correction", {"amount": "900000000", "reason": "gift"})
+    assert refused.status_code == 422
+    assert (
+        "The balance would come to more than €9,999,999,999.99, the most a gift voucher may hold."
+        in text_of(refused)
+    )
+    with company_ctx(app, company.id):
+        assert db.session.execute(select(GiftVoucher.balance)).scalar() == Decimal("9900000000.00")
