@@ -122,7 +122,9 @@ def run(export: CustomerExport, on_progress: Callable[[CustomerExport], None] | 
         matching.with_only_columns(func.count(Customer.id))
     ).scalar_one()
     db.session.commit()
-    statement = matching.with_only_columns(*(getattr(Customer, name) for name in COLUMNS))
+    statement = matching.with_only_columns(
+        *(getattr(Customer, name) for name in COLUMNS), ops.sort_name().label("sort_name")
+    )
     tags = COLUMNS.index("tags")
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -131,15 +133,15 @@ def run(export: CustomerExport, on_progress: Callable[[CustomerExport], None] | 
         while True:
             batch = keyset_page(
                 statement,
-                [Customer.name, Customer.id],
+                [ops.sort_name(), Customer.id],
                 cursor,
                 BATCH,
                 descending=False,
-                key=lambda row: [row.name, row.id],
+                key=lambda row: [row.sort_name, row.id],
                 entities=False,
             )
             for row in batch.rows:
-                values = list(row)
+                values = list(row)[: len(COLUMNS)]
                 values[tags] = ", ".join(values[tags] or [])
                 writer.writerow([spreadsheet_safe(value) for value in values])
             export.processed_rows += len(batch.rows)

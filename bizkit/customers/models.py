@@ -29,6 +29,7 @@ from bizkit.extensions import db
 
 # Folded (lower case, accents removed) text the list search matches with pg_trgm.
 # bizkit_fold() is an IMMUTABLE wrapper of unaccent(), created by the customers migration.
+SORT_NAME = "bizkit_fold(name::text)"
 SEARCH_EXPRESSION = (
     "bizkit_fold(coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || "
     "coalesce(phone, '') || ' ' || coalesce(company_name, '') || ' ' || "
@@ -54,7 +55,8 @@ class Customer(TenantMixin, db.Model):
     __table_args__ = (
         CheckConstraint("store_credit_balance >= 0", name="store_credit_not_negative"),
         CheckConstraint("kind IN ('person', 'company')", name="kind_known"),
-        Index("ix_customer_company_name", "company_id", "name", "id"),
+        # The list's name order: accents and case folded (migration 0018).
+        Index("ix_customer_company_sort_name", "company_id", text(SORT_NAME), "id"),
         Index("ix_customer_company_created", "company_id", "created_at", "id"),
         Index(
             "ix_customer_company_email",
