@@ -5,11 +5,29 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 # The one rounding rule: half away from zero ("commercial" rounding), to the
 # currency's minor unit (2 places for EUR and CZK, 0 for JPY).
 ROUNDING = ROUND_HALF_UP
+
+
+# Amounts are stored as numeric(12, 2): a currency whose minor unit is finer (BHD, KWD,
+# OMR: 0.001) cannot be kept exactly, so a company cannot choose it.
+STORED_PLACES = 2
+
+
+def minor_places(currency: str) -> int:
+    """Decimal places of `currency`'s minor unit: 2 for EUR, 0 for JPY, 3 for BHD."""
+    return get_currency_precision(currency)
+
+
+@lru_cache(maxsize=1)
+def supported_currencies() -> tuple[str, ...]:
+    """The ISO codes a company may keep its money in (minor unit of 2 places or coarser)."""
+    return tuple(
+        sorted(c for c in list_currencies() if len(c) == 3 and minor_places(c) <= STORED_PLACES)
+    )
 
 
 def round_money(amount: Decimal | int | str, currency: str) -> Decimal:

@@ -1,4 +1,3 @@
-from babel.numbers import list_currencies
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -6,6 +5,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from bizkit.config import LOCALES
 from bizkit.core.forms import Form, choices
 from bizkit.core.i18n import LOCALE_NAMES
+from bizkit.core.money import supported_currencies
 from bizkit.core.permissions import ROLE_LABELS, ROLES
 from bizkit.core.timezones import all_timezones
 
@@ -35,7 +35,7 @@ class CompanyForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = choices((z, z.replace("_", " ")) for z in ("UTC", *all_timezones()))
-        self.currency.choices = choices((c, c) for c in sorted(list_currencies()) if len(c) == 3)
+        self.currency.choices = choices((c, c) for c in supported_currencies())
 
 
 class AddUserForm(Form):

@@ -18,6 +18,7 @@ from bizkit.config import LOCALES
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import BUSINESS_TYPES, Company
+from bizkit.core.money import supported_currencies
 from bizkit.core.tenancy import company_scope
 from bizkit.core.timezones import is_valid_timezone
 from bizkit.extensions import db
@@ -77,6 +78,14 @@ def _clean_profile(values: dict) -> dict:
         clean["currency"] = (clean["currency"] or "").upper()
         if clean["currency"] not in list_currencies():
             raise BusinessRuleError(_("Unknown currency code."), field="currency")
+        if clean["currency"] not in supported_currencies():
+            raise BusinessRuleError(
+                _(
+                    "BizKit keeps amounts to two decimal places; %(currency)s needs three.",
+                    currency=clean["currency"],
+                ),
+                field="currency",
+            )
     if "country" in clean:
         clean["country"] = (clean["country"] or "").upper() or None
         if clean["country"] and clean["country"] not in Locale("en").territories:

@@ -78,3 +78,26 @@ def test_readonly_view_for_the_accountant(client, company, make_user):
     html = client.get("/settings/company").get_data(as_text=True)
     assert "<fieldset disabled>" in html
     assert "Only owners and administrators can change these settings." in html
+
+
+def test_a_currency_with_three_decimals_cannot_be_chosen(app, auth, company):
+    """Amounts are kept to two places: BHD (0.001) would be rounded wrongly everywhere."""
+    import pytest
+
+    from bizkit.core.errors import BusinessRuleError
+    from bizkit.core.models import Company
+    from bizkit.extensions import db
+    from bizkit.settings import operations as ops
+    from tests.conftest import company_ctx
+
+    html = auth.get("/settings/company").get_data(as_text=True)
+    assert '<option value="JPY">' in html and '<option value="CZK">' in html
+    assert '<option value="BHD">' not in html and '<option value="KWD">' not in html
+    response = auth.post("/settings/company", {**VALID, "currency": "BHD"})
+    assert response.status_code == 422
+    assert 'id="currency-error"' in response.get_data(as_text=True)
+    with (
+        company_ctx(app, company.id),
+        pytest.raises(BusinessRuleError, match="BHD needs three"),
+    ):
+        ops.update_company(None, db.session.get(Company, company.id), {"currency": "BHD"})
