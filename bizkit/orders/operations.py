@@ -165,6 +165,12 @@ def label(order: Order) -> str:
     return _("Order %(number)s", number=order.number)
 
 
+def is_closed(order: Order) -> bool:
+    """The order is in a final status (read from the flow the process keeps: no query)."""
+    status = workflow.current_flow("order").status(order.status)
+    return bool(status is not None and status.is_terminal)
+
+
 def require_open(order: Order) -> None:
     """Lines and details change only while the order's status is not final."""
     flow_status = workflow.load_status("order", order.status)

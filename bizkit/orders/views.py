@@ -278,11 +278,15 @@ def transition(order_id: int):
         )
     except BusinessRuleError as error:
         db.session.rollback()  # a side effect may have run before the refusal
+        # Someone else moved the order: every panel shows its state now (as after a
+        # move). Any other refusal changed nothing, and what the user typed elsewhere
+        # on the page stays.
+        moved = isinstance(error, workflow.ConflictError)
         return render(
             "orders/detail.html",
-            "orders/_status.html",
+            "orders/_transitioned.html" if moved else "orders/_status.html",
             status=error.status,
-            **detail_context(order, transition_error=error.message),
+            **detail_context(order, transition_error=error.message, oob=moved and is_htmx()),
         )
     if not is_htmx():
         return redirect(url_for("orders.detail", order_id=order.id), 303)

@@ -22,6 +22,7 @@ from bizkit.core.htmx import is_htmx, render
 from bizkit.core.permissions import requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.orders import bp, vouchers
+from bizkit.orders import operations as orders
 from bizkit.orders import payments as ops
 from bizkit.orders.models import Order, Payment
 
@@ -43,6 +44,7 @@ def money_page(order: Order, fragment: str, *, status: int = 200, headers=None, 
         "orders/vouchers/order_money.html",
         fragment,
         order=order,
+        closed=orders.is_closed(order),
         status=status,
         headers=headers,
         **context,

@@ -8,6 +8,7 @@ from bizkit.extensions import db
 from bizkit.workflow import operations as workflow
 from tests.conftest import company_ctx, text_of
 from tests.orders.conftest import load_order
+from tests.orders.money_fixtures import *  # noqa: F403 (fixtures)
 
 HTMX = {"HX-Request": "true"}
 
@@ -151,3 +152,71 @@ def test_the_same_move_from_a_stale_tab_is_a_conflict_not_an_impossible_move(
         order = load_order(order_id)
         assert (order.status, order.version) == ("CANCELLED", 3)
         assert len(workflow.history(order)) == 3
+
+
+def _panel(html: str, panel_id: str) -> str:
+    match = re.search(rf'<section class="card" id="{panel_id}"[^>]*>.*?</section>', html, re.S)
+    assert match, panel_id
+    return match.group(0)
+
+
+def test_a_move_from_the_order_page_refreshes_every_panel_it_changes(
+    app, auth, company, make_order
+):
+    """Cancelled over htmx: the payments, promo code and details panels come back out of
+    band, read-only (refunds only), so no form is left that would refuse on submit."""
+    order_id = make_order(company, ("Corkage", "2", "4.00"))
+    page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "Record payment" in page and ">Apply<" in page and "Save details" in page
+    response = auth.post(
+        f"/orders/{order_id}/transition", {"to": "CANCELLED", "version": "1"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    payments = _panel(html, "order-payments")
+    assert 'hx-swap-oob="true"' in payments
+    assert "Record payment" not in payments
+    assert "This order was called off: it takes refunds only." in payments
+    voucher = _panel(html, "order-voucher")
+    assert 'hx-swap-oob="true"' in voucher and ">Apply<" not in voucher
+    assert "No code applied." in voucher
+    details = _panel(html, "order-details")
+    assert 'hx-swap-oob="true"' in details and "Save details" not in details
+    # The page and the panels' own URLs (the money page) agree.
+    page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert ">Apply<" not in page and "hx-swap-oob" not in page
+    assert ">Apply<" not in auth.get(f"/orders/{order_id}/voucher").get_data(as_text=True)
+
+
+def test_a_completed_order_shows_its_code_without_remove_and_still_takes_payment(
+    app, auth, company, make_order, make_voucher
+):
+    from bizkit.orders import vouchers
+
+    make_voucher("SPRING10")
+    order_id = make_order(company, ("Corkage", "2", "5.00"))
+    with company_ctx(app, company.id):
+        vouchers.apply_voucher(None, load_order(order_id), "spring10")
+    _move(app, company, order_id, "CONFIRMED", "PREPARING", "READY")
+    response = auth.post(
+        f"/orders/{order_id}/transition", {"to": "COMPLETED", "version": "4"}, headers=HTMX
+    )
+    html = response.get_data(as_text=True)
+    voucher = _panel(html, "order-voucher")
+    assert "SPRING10" in voucher and "Remove code" not in voucher
+    # Paid after the meal: a closed order still takes what is due.
+    assert "Record payment" in _panel(html, "order-payments")
+
+
+def test_a_stale_tab_gets_every_panel_in_the_orders_current_state(app, auth, company, make_order):
+    order_id = make_order(company, ("Corkage", "1", "4.00"))
+    _move(app, company, order_id, "CANCELLED")  # in the other tab
+    response = auth.post(
+        f"/orders/{order_id}/transition", {"to": "CONFIRMED", "version": "1"}, headers=HTMX
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Someone else changed this order" in _panel(html, "order-status")
+    assert "Record payment" not in _panel(html, "order-payments")
+    assert 'id="order-header" hx-swap-oob="true"' in html
+    assert 'data-status="CANCELLED"' in html
