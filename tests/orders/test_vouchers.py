@@ -376,3 +376,25 @@ def test_a_gift_voucher_balance_is_refused_beyond_what_it_may_hold(app, auth, co
     )
     with company_ctx(app, company.id):
         assert db.session.execute(select(GiftVoucher.balance)).scalar() == Decimal("9900000000.00")
+
+
+def test_a_code_applied_from_a_stale_tab_says_why_it_is_refused(
+    app, auth, company, make_order, make_voucher
+):
+    """Tab 2 still shows the field after tab 1 applied a code; its code is refused and,
+    with the field gone from the refreshed panel, the message shows above it."""
+    make_voucher("SPRING10")
+    make_voucher("SUMMER20", value="20")
+    order_id = make_order(company, ("Dinner", "1", "100.00"))
+    url = f"/orders/{order_id}/voucher"
+    assert auth.post(url, {"code": "spring10"}, headers={"HX-Request": "true"}).status_code == 200
+    stale = auth.post(url, {"code": "summer20"}, headers={"HX-Request": "true"})
+    assert stale.status_code == 422
+    html = stale.get_data(as_text=True)
+    assert 'name="code"' not in html  # the field is gone: the order has a code
+    assert (
+        '<div class="alert alert--error" role="alert">This order already has the code '
+        "SPRING10; remove it first.</div>"
+    ) in html
+    with company_ctx(app, company.id):
+        assert load_order(order_id).voucher_redemption.voucher.code == "SPRING10"
