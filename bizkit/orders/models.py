@@ -122,8 +122,12 @@ class Order(TenantMixin, db.Model):
         return self.total - self.paid_total
 
     @property
-    def payment_state(self) -> str:
-        """ "paid", "partially_paid" or "unpaid" (an empty order counts as paid)."""
+    def payment_state(self) -> str | None:
+        """ "paid", "partially_paid" or "unpaid"; None while nothing is due and nothing
+        was paid (an empty or free order), which the pages show without a badge: it was
+        shown "Paid" before anything was sold."""
+        if self.total <= 0 and self.paid_total <= 0:
+            return None
         if self.paid_total >= self.total:
             return "paid"
         return "partially_paid" if self.paid_total > 0 else "unpaid"

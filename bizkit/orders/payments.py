@@ -292,4 +292,6 @@ def takes_payments(order: Order) -> bool:
 
 
 def payment_state_label(order: Order) -> str:
-    return str(PAYMENT_STATE_LABELS[order.payment_state])
+    """The order's payment state in words; "" while nothing is due (no badge)."""
+    state = order.payment_state
+    return str(PAYMENT_STATE_LABELS[state]) if state else ""

@@ -363,3 +363,21 @@ def test_an_order_that_shrank_after_payment_asks_for_a_refund(app, auth, company
         == 302
     )
     assert "more than the total" not in text_of(auth.get(f"/orders/{order_id}/payments"))
+
+
+def test_an_order_with_nothing_due_does_not_claim_to_be_paid(app, auth, company, make_order):
+    """An empty new order (total 0) showed "Paid" in the list and on its page: no badge
+    while nothing is due and nothing was paid; "Unpaid" once a line is added."""
+    import re
+
+    order_id = make_order(company)
+    listing = auth.get("/orders/").get_data(as_text=True)
+    row = re.search(r'<tr class="order-row" data-order="1">.*?</tr>', listing, re.S).group(0)
+    assert "payment-state" not in row and "Paid" not in row
+    page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert 'data-testid="payment-state"' not in page
+    assert _state(app, company, order_id) == (D("0.00"), None)
+    auth.post(f"/orders/{order_id}/lines", {"description": "Soup", "unit_price": "4"})
+    page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert 'data-testid="payment-state">Unpaid<' in page
+    assert 'data-payment="unpaid">Unpaid<' in auth.get("/orders/").get_data(as_text=True)
