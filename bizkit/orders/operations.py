@@ -8,7 +8,7 @@ the flows use are in `bizkit.orders.stock`.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -47,6 +47,31 @@ MAX_LINES = 500
 # quantity and price is checked on its own; their product, and the sum of many lines,
 # are checked here, before anything is written (else the database refuses with a 500).
 MAX_AMOUNT = Decimal("9999999999.99")
+
+
+def number_value(value, field: str, *, places: int, maximum: Decimal, **options) -> Decimal:
+    """`decimal_value` (inventory.catalog), except that "NaN" or "inf" is said to be no
+    number (it would be told to be "not negative")."""
+    try:
+        number = Decimal(str(value).strip().replace(",", ".")) if value is not None else None
+    except InvalidOperation:
+        number = None  # decimal_value says "Enter a number."
+    if number is not None and not number.is_finite():
+        raise BusinessRuleError(_("Enter a number."), field=field)
+    return decimal_value(value, field, places=places, maximum=maximum, **options)
+
+
+def _discount(value) -> Decimal:
+    """A line's discount in percent: 0 to 100, whatever is typed above 100 (101 and
+    150 were "too large" numbers, 100.5 a discount above 100 %)."""
+    value = value or "0"
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        number = None
+    if number is not None and number.is_finite() and number > 100:
+        raise BusinessRuleError(_("A discount is at most 100 %."), field="discount_percent")
+    return number_value(value, "discount_percent", places=2, maximum=Decimal(101))
 
 
 def _text(value, field: str, max_length: int) -> str | None:
@@ -188,21 +213,13 @@ def _line_values(actor, order: Order, values: dict, line: OrderLine | None) -> d
     clean: dict = {}
     variant: Variant | None = values.get("variant", line.variant if line else None)
     if "quantity" in values or line is None:
-        clean["quantity"] = decimal_value(
+        clean["quantity"] = number_value(
             values.get("quantity", "1"), "quantity", places=3, maximum=MAX_QTY
         )
         if clean["quantity"] == 0:
             raise BusinessRuleError(_("Enter a quantity above zero."), field="quantity")
     if "discount_percent" in values or line is None:
-        discount = decimal_value(
-            values.get("discount_percent") or "0",
-            "discount_percent",
-            places=2,
-            maximum=Decimal(101),
-        )
-        if discount > 100:
-            raise BusinessRuleError(_("A discount is at most 100 %."), field="discount_percent")
-        clean["discount_percent"] = discount
+        clean["discount_percent"] = _discount(values.get("discount_percent"))
     if line is None:
         clean["variant"] = variant
         if variant is not None:
@@ -223,7 +240,7 @@ def _line_values(actor, order: Order, values: dict, line: OrderLine | None) -> d
         if not clean["description"]:
             raise BusinessRuleError(_("Describe the item."), field="description")
     if "unit_price" in values and values["unit_price"] not in (None, ""):
-        price = decimal_value(values["unit_price"], "unit_price", places=2, maximum=MAX_MONEY)
+        price = number_value(values["unit_price"], "unit_price", places=2, maximum=MAX_MONEY)
         catalog_price = variant.price if variant is not None else None
         if catalog_price is not None and price != catalog_price and not may_override_price(actor):
             raise BusinessRuleError(

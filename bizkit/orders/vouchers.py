@@ -35,7 +35,7 @@ from bizkit.core.pagination import keyset_page
 from bizkit.core.tenancy import current_company_id
 from bizkit.core.timezones import to_local, utcnow
 from bizkit.extensions import db
-from bizkit.inventory.catalog import MAX_MONEY, decimal_value
+from bizkit.inventory.catalog import MAX_MONEY
 from bizkit.orders import operations as orders
 from bizkit.orders.models import VOUCHER_KINDS, ZERO, Order, Voucher, VoucherRedemption
 
@@ -102,7 +102,7 @@ def _clean_voucher(values: dict, voucher: Voucher | None) -> dict:
     kind = values.get("kind") or "percent"
     if kind not in VOUCHER_KINDS:
         raise BusinessRuleError(_("Choose percentage or fixed amount."), field="kind")
-    value = decimal_value(values.get("value"), "value", places=2, maximum=MAX_MONEY)
+    value = orders.number_value(values.get("value"), "value", places=2, maximum=MAX_MONEY)
     if value <= 0:
         raise BusinessRuleError(_("Enter a value above zero."), field="value")
     if kind == "percent" and value > HUNDRED:
@@ -111,7 +111,7 @@ def _clean_voucher(values: dict, voucher: Voucher | None) -> dict:
     valid_until = parse_local_datetime(values.get("valid_until"), "valid_until")
     if valid_from and valid_until and valid_until <= valid_from:
         raise BusinessRuleError(_("The end must be after the start."), field="valid_until")
-    minimum = decimal_value(
+    minimum = orders.number_value(
         values.get("min_order_total"),
         "min_order_total",
         places=2,

@@ -3,6 +3,8 @@ to the field that write nothing, price overrides by role, closed orders read-onl
 
 from decimal import Decimal
 
+import pytest
+
 from tests.conftest import company_ctx, text_of
 from tests.orders.conftest import load_order
 
@@ -304,3 +306,31 @@ def test_amounts_too_large_for_a_line_or_an_order_are_refused_next_to_the_field(
         "to. Start another order for the rest."
     ) in text_of(third)
     assert _state(app, company, order_id)[0] == Decimal("8000000004.00")
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("discount_percent", "101", "A discount is at most 100 %."),
+        ("discount_percent", "150", "A discount is at most 100 %."),
+        ("discount_percent", "100.5", "A discount is at most 100 %."),
+        ("discount_percent", "1e12", "A discount is at most 100 %."),
+        ("discount_percent", "NaN", "Enter a number."),
+        ("quantity", "NaN", "Enter a number."),
+        ("quantity", "inf", "Enter a number."),
+        ("quantity", "-Infinity", "Enter a number."),
+        ("quantity", "sNaN", "Enter a number."),
+        ("unit_price", "nan", "Enter a number."),
+        ("quantity", "-1", "Enter a number that is not negative."),
+    ],
+)
+def test_each_bad_number_says_what_is_wrong_with_it(
+    app, auth, company, make_order, field, typed, message
+):
+    order_id = make_order(company, ("Corkage", "1", "4.00"))
+    line_id = _line_ids(app, company, order_id)[0]
+    values = {"quantity": "1", "unit_price": "4", "discount_percent": "0", field: typed}
+    response = auth.post(f"/orders/{order_id}/lines/{line_id}", values, headers=HTMX)
+    assert response.status_code == 422
+    assert f'id="{line_id}-{field}-error" role="alert">{message}</p>' in response.text
+    assert _state(app, company, order_id)[0] == Decimal("4.00")
