@@ -4,7 +4,10 @@
 `/orders/board/stream` tells it when to refetch that body. A move posts the order's
 version, so a card moved by someone else meanwhile gets a conflict message instead
 of a second move. Cards that showed a conflict send `notice=<id>` with every later
-refetch, so the message survives the refresh an event triggers a moment later.
+refetch, so the message survives the refresh an event triggers a moment later (each
+card's notice input belongs to the page's empty `#board-notices` form, which the board's
+`hx-include` names: it is always on the page, so htmx never reports a selector that
+matched nothing; templates/orders/board.html).
 
 A successful move answers htmx without rendering the board (rendering it is most of
 what a move would cost, and the board refetches itself anyway): an empty 200 that

@@ -552,3 +552,27 @@ def test_without_javascript_a_move_posts_the_form_and_returns_to_the_board(
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/orders/board")
     assert sorted(columns(auth.get("/orders/board"))["CONFIRMED"]) == [1, 2]
+
+
+def test_the_notices_the_board_sends_back_come_from_an_element_always_on_the_page(
+    app, auth, company, restaurant_orders
+):
+    """hx-include names the empty form #board-notices outside the swapped body, which each
+    card's notice input belongs to: a selector for the inputs themselves matched nothing
+    on a board without notices, and htmx logged a console error at every refetch."""
+    page = auth.get("/orders/board").get_data(as_text=True)
+    include = re.search(r'id="board"[^>]*hx-include="([^"]+)"', page, flags=re.S).group(1)
+    assert include == "#board-notices"
+    before_board = page.split('id="board"', 1)[0]
+    assert '<form id="board-notices" hidden></form>' in before_board  # never swapped away
+    order_id = restaurant_orders["confirmed"]
+    place(app, company, order_id, "PREPARING")
+    conflict = auth.post(
+        f"/orders/board/{order_id}/move",
+        {"to": "CANCELLED", "version": "2"},
+        headers={"HX-Request": "true"},
+    )
+    assert (
+        f'<input type="hidden" name="notice" value="{order_id}" form="board-notices">'
+        in conflict.get_data(as_text=True)
+    )
