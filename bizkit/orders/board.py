@@ -43,6 +43,7 @@ from werkzeug.routing import BuildError
 from bizkit.core import events
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.htmx import is_htmx, render
+from bizkit.core.params import parse_count, parse_id
 from bizkit.core.permissions import requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db, redis_connection
@@ -61,7 +62,7 @@ MOVED_HEADERS = {"HX-Reswap": "delete", "HX-Trigger": '{"board-changed": {"targe
 
 def _notices() -> dict[int, str]:
     """Conflict messages the board still shows, as sent back by the page."""
-    ids = [int(v) for v in request.values.getlist("notice")[:MAX_NOTICES] if v.isdigit()]
+    ids = [i for v in request.values.getlist("notice")[:MAX_NOTICES] if (i := parse_id(v))]
     return dict.fromkeys(ids, _conflict_message())
 
 
@@ -158,13 +159,13 @@ def board():
 @requires("orders.transition")
 def board_move(order_id: int):
     order = get_or_404(Order, order_id)
-    version = request.form.get("version", "")
+    version = parse_count(request.form.get("version"), 0)
     try:
         transition(
             order,
             request.form.get("to", ""),
             current_user,
-            expected_version=int(version) if version.isdigit() else 0,
+            expected_version=version,
             actor_role=g.membership.role,
             savepoint=False,  # a refusal rolls the whole request back, just below
         )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import is_htmx, render
 from bizkit.core.pagination import next_page_url, requested_page_size
+from bizkit.core.params import parse_count, parse_id
 from bizkit.core.permissions import can, requires
 from bizkit.core.tenancy import get_or_404
 from bizkit.customers.models import Customer
@@ -118,11 +119,11 @@ def index():
 
 def _customer(value) -> Customer | None:
     """The picked customer of this company (None for a walk-in or an unknown id)."""
-    value = (value or "").strip()
-    if not value.isdigit():
+    customer_id = parse_id((value or "").strip())
+    if customer_id is None:
         return None
     return db.session.execute(
-        select(Customer).where(Customer.id == int(value), Customer.erased_at.is_(None))
+        select(Customer).where(Customer.id == customer_id, Customer.erased_at.is_(None))
     ).scalar()
 
 
@@ -264,16 +265,16 @@ def update_details(order_id: int):
 def transition(order_id: int):
     """Move the order to the status of the button pressed, if nobody moved it meanwhile."""
     order = get_or_404(Order, order_id)
-    version = request.form.get("version", "")
+    version = parse_count(request.form.get("version"), -1)
     try:
-        if not version.isdigit():
+        if version < 0:
             raise BusinessRuleError(_("Reload the page and try again."))
         workflow.transition(
             order,
             request.form.get("to", "")[:40],
             current_user,
             request.form.get("note"),
-            expected_version=int(version),
+            expected_version=version,
             savepoint=False,  # a refusal rolls the whole request back just below
         )
     except BusinessRuleError as error:

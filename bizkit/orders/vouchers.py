@@ -32,6 +32,7 @@ from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import Company
 from bizkit.core.money import format_money, round_money
 from bizkit.core.pagination import keyset_page
+from bizkit.core.params import parse_count
 from bizkit.core.tenancy import current_company_id
 from bizkit.core.timezones import to_local, utcnow
 from bizkit.extensions import db
@@ -88,9 +89,10 @@ def _limit(value, field: str) -> int | None:
     text = str(value if value is not None else "").strip()
     if not text:
         return None
-    if not text.isdigit() or not 0 < int(text) < MAX_LIMIT:
+    number = parse_count(text, 0)
+    if not 0 < number < MAX_LIMIT:
         raise BusinessRuleError(_("Enter a whole number above zero."), field=field)
-    return int(text)
+    return number
 
 
 def _clean_voucher(values: dict, voucher: Voucher | None) -> dict:

@@ -316,6 +316,7 @@ def test_create_and_edit_a_promo_code_through_the_pages(app, auth, company):
         ({"code": "OK10", "value": "NaN"}, "Enter a number."),
         ({"code": "OK10", "value": "5", "min_order_total": "-inf"}, "Enter a number."),
         ({"code": "OK10", "value": "5", "max_uses": "-1"}, "Enter a whole number above zero."),
+        ({"code": "OK10", "value": "5", "max_uses": "²"}, "Enter a whole number above zero."),
         ({"code": "OK10", "value": "5", "valid_from": "soon"}, "Enter a date and time."),
     ],
 )
