@@ -30,6 +30,32 @@ def supported_currencies() -> tuple[str, ...]:
     )
 
 
+def check_minor_unit(amount: Decimal, currency: str, field: str) -> Decimal:
+    """`amount` if `currency` has that fine a unit, else a message next to `field`: a
+    payment of ¥999.50 cannot be paid, and was taken (amounts are read to the cent)."""
+    places = min(STORED_PLACES, minor_places(currency))
+    if amount == amount.quantize(Decimal(1).scaleb(-places)):
+        return amount
+    from flask_babel import gettext as _
+
+    from bizkit.core.errors import BusinessRuleError
+
+    if places == 0:
+        message = _("%(currency)s has no smaller unit: enter a whole amount.", currency=currency)
+    else:
+        message = _("Use at most %(places)d decimal places.", places=places)
+    raise BusinessRuleError(message, field=field)
+
+
+def company_currency() -> str:
+    """The currency of the company the session acts for (request or job)."""
+    from bizkit.core.models import Company
+    from bizkit.core.tenancy import current_company_id
+    from bizkit.extensions import db
+
+    return db.session.get(Company, current_company_id()).currency
+
+
 def round_money(amount: Decimal | int | str, currency: str) -> Decimal:
     """Round `amount` to the minor unit of `currency` with the house rule."""
     return Decimal(amount).quantize(_minor_unit(currency), rounding=ROUNDING)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
+from bizkit.core.money import check_minor_unit, company_currency
 from bizkit.extensions import db
 from bizkit.inventory.models import (
     CATEGORY_SIBLING_NAME,
@@ -55,7 +56,9 @@ def decimal_value(value, field: str, *, places: int, maximum: Decimal, allow_non
         number = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
         raise BusinessRuleError(_("Enter a number."), field=field) from None
-    if not number.is_finite() or number < 0:
+    if not number.is_finite():
+        raise BusinessRuleError(_("Enter a number."), field=field)
+    if number < 0:
         raise BusinessRuleError(_("Enter a number that is not negative."), field=field)
     if number >= maximum:
         raise BusinessRuleError(_("This number is too large."), field=field)
@@ -215,7 +218,11 @@ def _clean_variant(values: dict, variant: Variant | None) -> dict:
         "name": clean_text(values.get("name"), "name", required=False, max_length=120) or "",
         "sku": clean_text(values.get("sku"), "sku", required=True, max_length=64),
         "barcode": clean_text(values.get("barcode"), "barcode", required=False, max_length=64),
-        "price": decimal_value(values.get("price"), "price", places=2, maximum=MAX_MONEY),
+        "price": check_minor_unit(
+            decimal_value(values.get("price"), "price", places=2, maximum=MAX_MONEY),
+            company_currency(),
+            "price",
+        ),
         "cost_price": decimal_value(
             values.get("cost_price"), "cost_price", places=2, maximum=MAX_MONEY, allow_none=True
         ),

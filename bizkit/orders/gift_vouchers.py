@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import Company
-from bizkit.core.money import format_money
+from bizkit.core.money import check_minor_unit, company_currency, format_money
 from bizkit.core.pagination import keyset_page
 from bizkit.core.tenancy import current_company_id
 from bizkit.core.timezones import utcnow
@@ -64,7 +64,7 @@ def find_gift_voucher(code) -> GiftVoucher | None:
 
 
 def _positive(value) -> Decimal:
-    amount = parse_amount(value)
+    amount = check_minor_unit(parse_amount(value), company_currency(), "amount")
     if amount <= 0:
         raise BusinessRuleError(_("The amount must be positive."), field="amount")
     return amount
@@ -193,7 +193,7 @@ def move_balance(
 
 def correct_balance(actor, voucher: GiftVoucher, amount, reason: str) -> GiftVoucherMovement:
     """A signed correction by hand (a typo, a goodwill top-up), with a reason."""
-    delta = parse_amount(amount)
+    delta = check_minor_unit(parse_amount(amount), company_currency(), "amount")
     if delta == 0:
         raise BusinessRuleError(_("A correction cannot be zero."), field="amount")
     reason = (reason or "").strip()

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from bizkit.core import audit, events
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import Company
-from bizkit.core.money import format_money
+from bizkit.core.money import check_minor_unit, format_money
 from bizkit.core.permissions import role_can
 from bizkit.core.sequences import next_number
 from bizkit.core.tenancy import current_company_id
@@ -241,6 +241,7 @@ def _line_values(actor, order: Order, values: dict, line: OrderLine | None) -> d
             raise BusinessRuleError(_("Describe the item."), field="description")
     if "unit_price" in values and values["unit_price"] not in (None, ""):
         price = number_value(values["unit_price"], "unit_price", places=2, maximum=MAX_MONEY)
+        price = check_minor_unit(price, order.currency, "unit_price")
         catalog_price = variant.price if variant is not None else None
         if catalog_price is not None and price != catalog_price and not may_override_price(actor):
             raise BusinessRuleError(

@@ -31,7 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
-from bizkit.core.money import format_money
+from bizkit.core.money import check_minor_unit, format_money
 from bizkit.customers.credit import move_store_credit, parse_amount
 from bizkit.extensions import db
 from bizkit.orders import gift_vouchers
@@ -59,8 +59,8 @@ def _money(amount: Decimal, currency: str) -> str:
     return format_money(amount, currency, str(get_locale() or "en"))
 
 
-def _positive_amount(value) -> Decimal:
-    amount = parse_amount(value)
+def _positive_amount(value, currency: str) -> Decimal:
+    amount = check_minor_unit(parse_amount(value), currency, "amount")
     if amount <= 0:
         raise BusinessRuleError(_("The amount must be positive."), field="amount")
     return amount
@@ -120,7 +120,7 @@ def record_payment(
 ) -> Payment:
     """Take a payment (possibly partial) for `order`; see the module docstring."""
     method = _method(method)
-    amount = _positive_amount(amount)
+    amount = _positive_amount(amount, order.currency)
     reference = _reference(reference)
     if order.status in REFUND_ONLY_STATUSES:
         raise BusinessRuleError(_("This order is cancelled: it only takes refunds."))
@@ -194,7 +194,7 @@ def refund(
     actor, order: Order, amount, method=None, *, payment: Payment | None = None, reference=None
 ) -> Payment:
     """Give money back: never more than was paid for the order, nor than `payment` was."""
-    amount = _positive_amount(amount)
+    amount = _positive_amount(amount, order.currency)
     reference = _reference(reference)
     if payment is not None:
         if payment.order_id != order.id or payment.kind != "payment":

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import Company
-from bizkit.core.money import format_money, round_money
+from bizkit.core.money import check_minor_unit, company_currency, format_money, round_money
 from bizkit.core.pagination import keyset_page
 from bizkit.core.params import parse_count
 from bizkit.core.tenancy import current_company_id
@@ -107,6 +107,8 @@ def _clean_voucher(values: dict, voucher: Voucher | None) -> dict:
     value = orders.number_value(values.get("value"), "value", places=2, maximum=MAX_MONEY)
     if value <= 0:
         raise BusinessRuleError(_("Enter a value above zero."), field="value")
+    if kind == "fixed":
+        check_minor_unit(value, company_currency(), "value")
     if kind == "percent" and value > HUNDRED:
         raise BusinessRuleError(_("A percentage is at most 100."), field="value")
     valid_from = parse_local_datetime(values.get("valid_from"), "valid_from")
