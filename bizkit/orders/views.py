@@ -142,6 +142,16 @@ def new():
                 raise BusinessRuleError(
                     _("Pick a customer from the list, or a walk-in."), field="customer_q"
                 )
+            if selected is None and (form.customer_q.data or "").strip():
+                # Enter in the search box submits the form with "Walk-in" still checked:
+                # the order would silently lose the customer the user was looking for.
+                raise BusinessRuleError(
+                    _(
+                        "Pick the customer you searched for from the list, or clear the "
+                        "search for a walk-in order."
+                    ),
+                    field="customer_q",
+                )
             order = ops.create_order(current_user, customer=selected, **form.values())
         except BusinessRuleError as error:
             db.session.rollback()

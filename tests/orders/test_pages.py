@@ -177,6 +177,19 @@ def test_takeaway_walk_in(app, auth, company):
     assert "Take-away" in text_of(auth.get(f"/orders/{order.id}"))
 
 
+def test_enter_in_the_customer_search_does_not_make_a_walk_in(app, auth, company, make_customer):
+    """Typing a name and pressing Enter submits the form with "Walk-in" still checked."""
+    make_customer("Antonín Dvořák")
+    response = auth.post(
+        "/orders/new", {"customer_q": "dvorak", "customer_id": "", "channel": "counter"}
+    )
+    assert response.status_code == 422
+    assert "Pick the customer you searched for from the list" in text_of(response)
+    assert "Antonín Dvořák" in text_of(response)  # offered to pick
+    with company_ctx(app, company.id):
+        assert db.session.execute(select(Order)).first() is None
+
+
 def test_bike_shop_order_records_the_bike(app, client, make_company, make_user):
     shop = make_company("Spokes", business_type="bike_shop", currency="CZK", locale="en")
     client.login(make_user(shop, "staff"))
