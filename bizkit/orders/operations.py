@@ -94,6 +94,13 @@ def _clean_details(values: dict) -> dict:
     return clean
 
 
+def _served_in_one_place(takeaway: bool | None, table_label: str | None) -> None:
+    if takeaway and table_label:
+        raise BusinessRuleError(
+            _("An order is served at a table or taken away, not both."), field="table_label"
+        )
+
+
 def refresh_search_text(order: Order) -> None:
     """The folded text the order list searches: customer, table, bike. The number is left
     out: the list matches a number exactly, and "12" should not find orders 112 and 120."""
@@ -132,6 +139,7 @@ def refresh_customer_orders(customer) -> None:
 def create_order(actor, **values) -> Order:
     """A new order in the flow's initial status; `customer` None is a walk-in."""
     clean = _clean_details(values)
+    _served_in_one_place(clean.get("takeaway"), clean.get("table_label"))
     company = db.session.get(Company, current_company_id())
     order = Order(
         number=next_number("order"),
@@ -155,6 +163,9 @@ def update_details(actor, order: Order, values: dict) -> Order:
     """Change the customer, channel, table, bike or notes of an open order."""
     require_open(order)
     clean = _clean_details(values)
+    _served_in_one_place(
+        clean.get("takeaway", order.takeaway), clean.get("table_label", order.table_label)
+    )
     if (
         "customer" in clean
         and clean["customer"] is not order.customer

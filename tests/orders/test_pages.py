@@ -177,6 +177,14 @@ def test_takeaway_walk_in(app, auth, company):
     assert "Take-away" in text_of(auth.get(f"/orders/{order.id}"))
 
 
+def test_an_order_is_at_a_table_or_taken_away_not_both(app, auth, company):
+    response = auth.post("/orders/new", {"channel": "counter", "table_label": "7", "takeaway": "y"})
+    assert response.status_code == 422
+    assert "served at a table or taken away, not both" in text_of(response)
+    with company_ctx(app, company.id):
+        assert db.session.execute(select(Order)).first() is None
+
+
 def test_enter_in_the_customer_search_does_not_make_a_walk_in(app, auth, company, make_customer):
     """Typing a name and pressing Enter submits the form with "Walk-in" still checked."""
     make_customer("Antonín Dvořák")
