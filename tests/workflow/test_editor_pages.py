@@ -213,3 +213,8 @@ def _ids_of(app, company, code):
         return db.session.execute(
             select(WorkflowStatus.id).where(WorkflowStatus.code == code)
         ).scalar_one()
+
+
+def test_the_final_flag_says_what_it_does_to_reserved_stock(auth):
+    page = text_of(auth.get(FLOW))
+    assert "An order entering a final status keeps no stock reserved" in page
