@@ -13,6 +13,7 @@ from typing import TypeVar
 from flask import abort, g
 from sqlalchemy import select
 
+from bizkit.core.params import parse_id
 from bizkit.core.session import COMPANY_KEY
 from bizkit.extensions import db
 
@@ -50,9 +51,8 @@ def company_scope(company_id: int) -> Iterator[None]:
 def get_or_404(model: type[T], object_id, *options) -> T:
     """The standard lookup: a row of the current company by id, else 404 (other companies too).
     Loader `options` (joinedload, selectinload) bring what the page shows in the same go."""
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
+    object_id = parse_id(object_id)
+    if object_id is None:  # not an id, or one no row can have: never reaches SQL
         abort(404)
     stmt = (
         select(model)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
+from bizkit.core.money import check_minor_unit, company_currency
 from bizkit.customers.models import Customer, StoreCreditMovement
 from bizkit.extensions import db
 
@@ -49,7 +50,7 @@ def move_store_credit(
         raise BusinessRuleError(_("Unknown kind of movement."), field="kind")
     if customer.erased_at is not None and kind in ("grant", "use"):
         raise BusinessRuleError(_("This customer was erased and cannot be changed."))
-    amount = parse_amount(amount)
+    amount = check_minor_unit(parse_amount(amount), company_currency(), "amount")
     reason = (reason or "").strip()
     if not reason:
         raise BusinessRuleError(_("Give a reason."), field="reason")

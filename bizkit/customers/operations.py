@@ -29,6 +29,7 @@ from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import AuditEntry, Company
 from bizkit.core.pagination import Page, keyset_page
+from bizkit.core.params import parse_id
 from bizkit.core.search import contains_folded
 from bizkit.core.timezones import utcnow
 from bizkit.customers.credit import (  # noqa: F401 (re-exported for views, API, jobs)
@@ -169,10 +170,7 @@ def _group_id(value: Any) -> int | None:
     """A group of the current company (scoped query, never an identity-map hit), or None."""
     if value in (None, ""):
         return None
-    try:
-        group_id = int(value)
-    except (TypeError, ValueError):
-        group_id = None
+    group_id = parse_id(value)
     exists = (
         group_id is not None
         and db.session.execute(select(CustomerGroup.id).where(CustomerGroup.id == group_id)).first()

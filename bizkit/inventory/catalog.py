@@ -69,6 +69,10 @@ def decimal_value(value, field: str, *, places: int, maximum: Decimal, allow_non
     return number.quantize(Decimal(1).scaleb(-places))
 
 
+def _whole_in_currency(amount: Decimal | None, field: str) -> Decimal | None:
+    return None if amount is None else check_minor_unit(amount, company_currency(), field)
+
+
 def clean_text(value, field: str, *, required: bool, max_length: int) -> str | None:
     value = (value or "").strip()
     if not value:
@@ -223,8 +227,11 @@ def _clean_variant(values: dict, variant: Variant | None) -> dict:
             company_currency(),
             "price",
         ),
-        "cost_price": decimal_value(
-            values.get("cost_price"), "cost_price", places=2, maximum=MAX_MONEY, allow_none=True
+        "cost_price": _whole_in_currency(
+            decimal_value(
+                values.get("cost_price"), "cost_price", places=2, maximum=MAX_MONEY, allow_none=True
+            ),
+            "cost_price",
         ),
         "low_stock_threshold": decimal_value(
             values.get("low_stock_threshold"),

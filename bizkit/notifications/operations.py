@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, update
 from bizkit.auth.models import Membership, User
 from bizkit.core import audit, crypto
 from bizkit.core.errors import BusinessRuleError
-from bizkit.core.models import Company
+from bizkit.core.models import AuditEntry, Company
 from bizkit.core.pagination import Page, keyset_page
 from bizkit.core.permissions import role_can
 from bizkit.core.tenancy import current_company_id
@@ -415,6 +415,13 @@ def erase_customer_messages(actor, customer) -> None:
         .execution_options(synchronize_session=False)
     )
     ids = select(Notification.id).where(*erased).scalar_subquery()
+    # A resend is audited under the recipient's address (resend() above).
+    db.session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.entity_type == "Notification", AuditEntry.entity_id.in_(ids))
+        .values(entity_label=ERASED_RECIPIENT)
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
         update(DeliveryAttempt)
         .where(DeliveryAttempt.notification_id.in_(ids), DeliveryAttempt.error.is_not(None))

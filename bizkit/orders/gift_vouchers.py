@@ -193,7 +193,7 @@ def move_balance(
 
 def correct_balance(actor, voucher: GiftVoucher, amount, reason: str) -> GiftVoucherMovement:
     """A signed correction by hand (a typo, a goodwill top-up), with a reason."""
-    delta = check_minor_unit(parse_amount(amount), company_currency(), "amount")
+    delta = check_minor_unit(parse_amount(amount), voucher.currency, "amount")
     if delta == 0:
         raise BusinessRuleError(_("A correction cannot be zero."), field="amount")
     reason = (reason or "").strip()

@@ -122,6 +122,8 @@ def _clean_voucher(values: dict, voucher: Voucher | None) -> dict:
         maximum=MAX_MONEY,
         allow_none=True,
     )
+    if minimum is not None:
+        check_minor_unit(minimum, company_currency(), "min_order_total")
     max_uses = _limit(values.get("max_uses"), "max_uses")
     if voucher is not None and max_uses is not None and max_uses < voucher.uses:
         raise BusinessRuleError(

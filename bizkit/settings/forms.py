@@ -32,10 +32,12 @@ class CompanyForm(Form):
     country = StringField(_l("Country (2 letters)"), validators=[Optional(), Length(min=2, max=2)])
     iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current_currency: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = choices((z, z.replace("_", " ")) for z in ("UTC", *all_timezones()))
-        self.currency.choices = choices((c, c) for c in supported_currencies())
+        # A company already keeping a currency BizKit no longer offers may keep it.
+        offered = sorted({*supported_currencies(), *filter(None, [current_currency])})
+        self.currency.choices = choices((c, c) for c in offered)
 
 
 class AddUserForm(Form):

@@ -18,7 +18,7 @@ from bizkit.config import LOCALES
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import BUSINESS_TYPES, Company
-from bizkit.core.money import supported_currencies
+from bizkit.core.money import minor_places, supported_currencies
 from bizkit.core.tenancy import company_scope
 from bizkit.core.timezones import is_valid_timezone
 from bizkit.extensions import db
@@ -64,7 +64,7 @@ def normalise_vat_id(value: str | None) -> str | None:
         ) from None
 
 
-def _clean_profile(values: dict) -> dict:
+def _clean_profile(values: dict, current_currency: str | None = None) -> dict:
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
     if "name" in clean and not clean["name"]:
         raise BusinessRuleError(_("The company needs a name."), field="name")
@@ -78,11 +78,15 @@ def _clean_profile(values: dict) -> dict:
         clean["currency"] = (clean["currency"] or "").upper()
         if clean["currency"] not in list_currencies():
             raise BusinessRuleError(_("Unknown currency code."), field="currency")
-        if clean["currency"] not in supported_currencies():
+        if (
+            clean["currency"] not in supported_currencies()
+            and clean["currency"] != current_currency  # a company that has it keeps it
+        ):
             raise BusinessRuleError(
                 _(
-                    "BizKit keeps amounts to two decimal places; %(currency)s needs three.",
+                    "BizKit keeps amounts to two decimal places; %(currency)s needs %(places)s.",
                     currency=clean["currency"],
+                    places=minor_places(clean["currency"]),
                 ),
                 field="currency",
             )
@@ -126,7 +130,7 @@ def update_company(actor, company: Company, values: dict) -> Company:
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise BusinessRuleError(_("Unknown field."), field=sorted(unknown)[0])
-    for key, value in _clean_profile(values).items():
+    for key, value in _clean_profile(values, company.currency).items():
         setattr(company, key, value)
     changes = audit.pending_changes(company)
     if changes:

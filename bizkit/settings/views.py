@@ -35,14 +35,14 @@ def index():
 @bp.route("/company", methods=["GET"])
 @requires("settings.view")
 def company():
-    form = CompanyForm(obj=g.company)
+    form = CompanyForm(obj=g.company, current_currency=g.company.currency)
     return render("settings/company.html", form=form, editable=can("settings.manage"))
 
 
 @bp.route("/company", methods=["POST"])
 @requires("settings.manage")
 def update_company():
-    form = CompanyForm()
+    form = CompanyForm(current_currency=g.company.currency)
     if form.validate_on_submit():
         values = {name: form[name].data for name in ops.PROFILE_FIELDS}
         try:

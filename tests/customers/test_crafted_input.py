@@ -68,3 +68,16 @@ def test_a_nul_character_is_refused_with_a_message_and_nothing_is_written(app, a
     assert response.status_code == 400
     assert "cannot be stored" in text_of(response)
     assert "Jana Nováková" in text_of(auth.get(f"/customers/{customer_id}"))
+
+
+def test_posted_ids_beyond_the_database_are_refused_not_a_server_error(
+    auth, company, make_customer
+):
+    customer_id = make_customer("Jana Nováková")
+    response = auth.post(
+        f"/customers/{customer_id}/fields/group_id",
+        {"group_id": "99999999999"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "Unknown group." in text_of(response)

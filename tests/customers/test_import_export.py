@@ -85,6 +85,8 @@ def test_a_spreadsheet_file_is_refused_and_unicode_text_is_read(auth):
     response = upload(auth, xlsx.getvalue(), name="customers.xlsx")
     assert response.status_code == 422
     assert "The file is not readable text. Save it as CSV" in text_of(response)
+    # A short file ending with a DOS end-of-file mark is text.
+    assert upload(auth, b"Name;E-mail\nJana;jana@example.com\n\x1a").status_code == 302
     # Excel's "Unicode text" is UTF-16 with a byte-order mark: read, not refused.
     response = upload(auth, CSV.decode().replace(";", "\t").encode("utf-16"), name="c.txt")
     assert response.status_code == 302

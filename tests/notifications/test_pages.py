@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
+from bizkit.core.models import AuditEntry
 from bizkit.core.permissions import ROLES, role_can
 from bizkit.customers.models import Customer
 from bizkit.extensions import db
@@ -145,8 +146,9 @@ def test_an_erased_customers_messages_keep_no_personal_data(app, auth, company, 
         customer = db.session.get(Customer, db.session.get(Notification, sent).customer_id)
         waiting = ops.notify_customer(None, customer, "order_ready", ORDER).id
         customer_id = customer.id
+    assert auth.post(f"/notifications/{sent}/resend", {}).status_code == 302  # audited
     data = json.loads(auth.get(f"/customers/{customer_id}/gdpr-export").get_data(as_text=True))
-    assert [m["recipient"] for m in data["messages"]] == ["zuzana@example.sk"] * 2
+    assert [m["recipient"] for m in data["messages"]] == ["zuzana@example.sk"] * 3
     assert data["messages"][0]["subject"] == "Your order 5 is ready, Zuzana"
 
     assert auth.post(f"/customers/{customer_id}/erase", {"confirm": "ERASE"}).status_code == 302
@@ -161,6 +163,9 @@ def test_an_erased_customers_messages_keep_no_personal_data(app, auth, company, 
             ]
         )
     assert "zuzana" not in kept.lower() and "Kováčová" not in kept
+    with company_ctx(app, company.id):
+        labels = json.dumps(db.session.execute(select(AuditEntry.entity_label)).scalars().all())
+    assert "zuzana" not in labels.lower()
     log = text_of(auth.get("/notifications/")) + text_of(auth.get(f"/notifications/{sent}"))
     assert "Kováčová" not in log and "zuzana@example.sk" not in log
     refused = auth.post(f"/notifications/{sent}/resend", {})

@@ -27,3 +27,15 @@ def test_crafted_notices_and_customers_are_ignored(auth, company):
     assert board.status_code == 200
     response = auth.post("/orders/new", {"customer_id": "²", "channel": "counter", "takeaway": "y"})
     assert response.status_code in (302, 422)
+
+
+def test_posted_variant_or_payment_ids_beyond_the_database_are_not_found(auth, company, make_order):
+    order_id = make_order(company, ("Bread", "1", "2.00"))
+    line = auth.post(
+        f"/orders/{order_id}/lines",
+        {"variant_id": "99999999999", "quantity": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert line.status_code == 404
+    refund = auth.post(f"/orders/{order_id}/refunds", {"payment_id": "99999999999", "amount": "1"})
+    assert refund.status_code == 404

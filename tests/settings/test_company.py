@@ -98,6 +98,25 @@ def test_a_currency_with_three_decimals_cannot_be_chosen(app, auth, company):
     assert 'id="currency-error"' in response.get_data(as_text=True)
     with (
         company_ctx(app, company.id),
-        pytest.raises(BusinessRuleError, match="BHD needs three"),
+        pytest.raises(BusinessRuleError, match="BHD needs 3"),
     ):
         ops.update_company(None, db.session.get(Company, company.id), {"currency": "BHD"})
+
+
+def test_a_company_already_in_bhd_keeps_it_and_can_save(app, auth, company):
+    from sqlalchemy import update
+
+    from bizkit.core.models import Company
+    from bizkit.extensions import db
+    from tests.conftest import company_ctx
+
+    with company_ctx(app, company.id):
+        db.session.execute(update(Company).where(Company.id == company.id).values(currency="BHD"))
+    assert '<option selected value="BHD">' in auth.get("/settings/company").get_data(
+        as_text=True
+    ) or 'value="BHD" selected' in auth.get("/settings/company").get_data(as_text=True)
+    response = auth.post("/settings/company", {**VALID, "name": "Renamed", "currency": "BHD"})
+    assert response.status_code == 302
+    with company_ctx(app, company.id):
+        saved = db.session.get(Company, company.id)
+        assert (saved.name, saved.currency) == ("Renamed", "BHD")
