@@ -12,7 +12,8 @@ leaves the shelf too, even when the job had no part before.
 An order that enters a final status keeps no stock reserved, whatever its flow's moves
 name (`settle_closed_order`, run by the workflow engine): in a sale status (delivered,
 completed…) the held stock is taken, in any other final status (cancelled…) it is given
-back.
+back. A line whose stock was given back holds nothing, like one never moved: a flow
+edited to release stock mid-way (on hold) and reserve or take it later does so again.
 
 A line whose stock was taken keeps its quantity and stays on the order (the goods have
 left; a return goes through the inventory); its price, discount and text may change.
@@ -83,18 +84,20 @@ def _stock_lines(order: Order, *states: str) -> list[tuple[OrderLine, object]]:
 
 @register_side_effect("reserve_stock", _l("Reserve stock"))
 def reserve_for_order(order: Order, actor, change=None) -> None:
-    for line, location in _stock_lines(order, "none"):
+    # A line given back holds nothing, as one never moved: a flow edited to go from a
+    # releasing status (on hold) back to a reserving one holds the stock again.
+    for line, location in _stock_lines(order, "none", "released"):
         inventory.reserve_stock(
             actor, line.variant, line.quantity, location, reference=_reference(order)
         )
         line.stock_state = "reserved"
-    if order.stock_state == "none":  # (taken stays taken; given back stays given back)
+    if order.stock_state in ("none", "released"):  # (taken stays taken)
         order.stock_state = "reserved"
 
 
 @register_side_effect("deduct_stock", _l("Take from stock"))
 def deduct_for_order(order: Order, actor, change=None) -> None:
-    for line, location in _stock_lines(order, "none", "reserved"):  # not taken or given back
+    for line, location in _stock_lines(order, "none", "reserved", "released"):  # not yet taken
         inventory.deduct_stock(
             actor,
             line.variant,
@@ -121,8 +124,8 @@ def release_for_order(order: Order, actor, change=None) -> None:
 def settle_closed_order(order, actor, change) -> None:
     """A "closed" hook: stock still reserved when the order enters a final status is
     taken (a sale status) or given back (any other), so no closed order holds stock."""
-    if not isinstance(order, Order) or order.stock_state not in ("reserved", "deducted"):
-        return  # (only such an order has reserved lines: spares reading the lines)
+    if not isinstance(order, Order) or order.stock_state == "none":
+        return  # (a flow that never moved its stock holds none: spares reading the lines)
     held = _stock_lines(order, "reserved")
     if not held:
         return

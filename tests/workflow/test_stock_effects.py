@@ -308,3 +308,54 @@ def test_an_order_closed_by_a_move_without_a_stock_effect_holds_no_stock(
             .order_by(StockMovement.id)
         ).scalars()
         assert list(ledger)[-1] == ("sale" if expected[1] == "deducted" else "release")
+
+
+def test_a_flow_that_releases_midway_holds_the_stock_again_and_closes_clean(
+    app, company, owner, make_item, make_order
+):
+    """An edited flow: Confirmed (reserve) → On hold (release) → Confirmed (reserve) →
+    a final status without a stock effect. A line added on hold joins the reservation
+    on the way back, and closing gives everything back: nothing stays reserved."""
+    from bizkit.orders import operations as ops
+    from bizkit.workflow import editing
+
+    wine = make_item(company, "Wine", price="5.00", stock="6")
+    order_id = make_order(company, (wine, "2"))
+    with company_ctx(app, company.id):
+        actor = user(owner)
+        hold = editing.add_status(actor, "order", label="On hold", color="#334155").code
+        done = editing.add_status(
+            actor, "order", label="Walked out", color="#334155", terminal=True
+        ).code
+        editing.add_transition(
+            actor,
+            "order",
+            from_code="CONFIRMED",
+            to_code=hold,
+            roles=["owner"],
+            side_effects=["release_stock"],
+        )
+        editing.add_transition(
+            actor,
+            "order",
+            from_code=hold,
+            to_code="CONFIRMED",
+            roles=["owner"],
+            side_effects=["reserve_stock"],
+        )
+        editing.add_transition(
+            actor, "order", from_code="CONFIRMED", to_code=done, roles=["owner"], side_effects=[]
+        )
+    with company_ctx(app, company.id):
+        order, actor = load_order(order_id), user(owner)
+        workflow.transition(order, "CONFIRMED", actor)
+        assert _stock(wine.variant_id) == (6, 2, 4)
+        workflow.transition(order, hold, actor)
+        assert _stock(wine.variant_id) == (6, 0, 6)
+        ops.add_line(actor, order, variant=db.session.get(Variant, wine.variant_id))
+        workflow.transition(order, "CONFIRMED", actor)
+        assert _stock(wine.variant_id) == (6, 3, 3)  # both lines held again
+        assert order.stock_state == "reserved"
+        workflow.transition(order, done, actor)
+        assert _stock(wine.variant_id) == (6, 0, 6)
+        assert {line.stock_state for line in order.lines} == {"released"}
