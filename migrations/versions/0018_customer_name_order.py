@@ -20,13 +20,20 @@ depends_on = None
 
 
 def upgrade():
-    op.execute(
-        "CREATE INDEX ix_customer_company_sort_name "
-        "ON customer (company_id, bizkit_fold(name::text), id)"
-    )
-    op.execute("DROP INDEX IF EXISTS ix_customer_company_name")
+    # CONCURRENTLY (outside the migration's transaction): customers stay writable while
+    # the index is built over every row.
+    with op.get_context().autocommit_block():
+        op.execute(
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customer_company_sort_name "
+            "ON customer (company_id, bizkit_fold(name::text), id)"
+        )
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_customer_company_name")
 
 
 def downgrade():
-    op.execute("CREATE INDEX ix_customer_company_name ON customer (company_id, name, id)")
-    op.execute("DROP INDEX IF EXISTS ix_customer_company_sort_name")
+    with op.get_context().autocommit_block():
+        op.execute(
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customer_company_name "
+            "ON customer (company_id, name, id)"
+        )
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_customer_company_sort_name")
