@@ -98,16 +98,21 @@ def reserve_for_order(order: Order, actor, change=None) -> None:
 @register_side_effect("deduct_stock", _l("Take from stock"))
 def deduct_for_order(order: Order, actor, change=None) -> None:
     for line, location in _stock_lines(order, "none", "reserved", "released"):  # not yet taken
-        inventory.deduct_stock(
-            actor,
-            line.variant,
-            line.quantity,
-            location,
-            reference=_reference(order),
-            from_reservation=line.stock_state == "reserved",
-        )
-        line.stock_state = "deducted"
+        _take(actor, order, line, location)
     order.stock_state = "deducted"
+
+
+def _take(actor, order: Order, line: OrderLine, location) -> None:
+    """Take a line's stock, from its reservation when it holds one."""
+    inventory.deduct_stock(
+        actor,
+        line.variant,
+        line.quantity,
+        location,
+        reference=_reference(order),
+        from_reservation=line.stock_state == "reserved",
+    )
+    line.stock_state = "deducted"
 
 
 @register_side_effect("release_stock", _l("Release reserved stock"))
@@ -126,30 +131,14 @@ def settle_closed_order(order, actor, change) -> None:
     taken (a sale status) or given back (any other), so no closed order holds stock."""
     if not isinstance(order, Order) or order.stock_state == "none":
         return  # (a flow that never moved its stock holds none: spares reading the lines)
-    held = _stock_lines(order, "reserved")
-    if not held:
+    if change.to_code not in SALE_STATUSES:
+        release_for_order(order, actor)
         return
-    sale = change.to_code in SALE_STATUSES
+    held = _stock_lines(order, "reserved")
     for line, location in held:
-        if sale:
-            inventory.deduct_stock(
-                actor,
-                line.variant,
-                line.quantity,
-                location,
-                reference=_reference(order),
-                from_reservation=True,
-            )
-            line.stock_state = "deducted"
-        else:
-            inventory.release_stock(
-                actor, line.variant, line.quantity, location, reference=_reference(order)
-            )
-            line.stock_state = "released"
-    if sale:
+        _take(actor, order, line, location)
+    if held:
         order.stock_state = "deducted"
-    elif order.stock_state == "reserved":
-        order.stock_state = "released"
 
 
 if settle_closed_order not in HOOKS["closed"]:
