@@ -97,5 +97,14 @@ def create_user_command(email, name, company_slug, role, password, one_time):
         click.echo(f"One-time password (shown once): {created_password}")
 
 
+@bizkit_cli.command("repair-stock")
+@click.option("--batch", default=200, show_default=True, help="Orders per transaction.")
+def repair_stock_command(batch: int) -> None:
+    """Settle the stock that orders closed before 2026-12-02 still hold. Safe to run again."""
+    from bizkit.orders.stock import repair_closed_orders
+
+    click.echo(repair_closed_orders(batch_size=batch, echo=click.echo))
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(bizkit_cli)

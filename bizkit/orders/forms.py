@@ -17,8 +17,11 @@ BUSINESS_FIELDS = {
 
 
 class OrderDetailsForm(Form):
-    """Channel, table or bike, and notes: on the new-order page and the order detail."""
+    """Customer, channel, table or bike, and notes: on the new-order page and the order
+    detail. The customer comes from the picker (`templates/orders/_customer_picker.html`):
+    `customer_q` searches, its radio buttons send `customer_id` (empty: a walk-in)."""
 
+    customer_q = StringField(_l("Customer"), validators=[Optional(), Length(max=200)])
     channel = SelectField(_l("Channel"), default="counter", validate_choice=False)
     table_label = StringField(_l("Table"), validators=[Optional(), Length(max=40)])
     takeaway = BooleanField(_l("Take-away"))
@@ -39,5 +42,4 @@ class OrderDetailsForm(Form):
 
 
 class NewOrderForm(OrderDetailsForm):
-    # Searches customers; the picker's radio buttons send `customer_id` (empty: a walk-in).
-    customer_q = StringField(_l("Customer"), validators=[Optional(), Length(max=200)])
+    """The details of an order to be created (the customer picker starts at walk-in)."""

@@ -77,11 +77,14 @@ class Order(TenantMixin, db.Model):
     # Restaurant: a table, or take-away.
     table_label: Mapped[str | None] = mapped_column(String(40))
     takeaway: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Bike shop: the bike being serviced, and when the customer approved the quote.
+    # Bike shop: the bike being serviced, and when the customer approved the quote and
+    # for how much (the order's total then, kept by `operations.record_quote_approval`):
+    # the page warns when the total has moved away from it since.
     bike_make: Mapped[str | None] = mapped_column(String(80))
     bike_model: Mapped[str | None] = mapped_column(String(80))
     bike_serial: Mapped[str | None] = mapped_column(String(80))
     quote_approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    quote_approved_total: Mapped[Decimal | None] = mapped_column(MONEY)
     notes: Mapped[str | None] = mapped_column(Text)
     currency: Mapped[str] = mapped_column(String(3))
     # Totals cache (bizkit.orders.totals): lines after line discounts, order discount
@@ -120,6 +123,14 @@ class Order(TenantMixin, db.Model):
     @property
     def balance_due(self) -> Decimal:
         return self.total - self.paid_total
+
+    @property
+    def quote_difference(self) -> Decimal | None:
+        """How far the total has moved from the approved quote (signed); None without an
+        approved quote or when the two agree."""
+        if self.quote_approved_total is None or self.total == self.quote_approved_total:
+            return None
+        return self.total - self.quote_approved_total
 
     @property
     def payment_state(self) -> str | None:

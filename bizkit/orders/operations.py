@@ -22,6 +22,8 @@ from bizkit.core.money import check_minor_unit, format_money
 from bizkit.core.permissions import role_can
 from bizkit.core.sequences import next_number
 from bizkit.core.tenancy import current_company_id
+from bizkit.core.timezones import utcnow
+from bizkit.customers.models import Customer
 from bizkit.extensions import db
 from bizkit.inventory.catalog import MAX_MONEY, MAX_QTY, clean_text, decimal_value
 from bizkit.inventory.models import Variant
@@ -140,6 +142,7 @@ def create_order(actor, **values) -> Order:
     """A new order in the flow's initial status; `customer` None is a walk-in."""
     clean = _clean_details(values)
     _served_in_one_place(clean.get("takeaway"), clean.get("table_label"))
+    _check_customer(clean.get("customer"))
     company = db.session.get(Company, current_company_id())
     order = Order(
         number=next_number("order"),
@@ -159,32 +162,96 @@ def create_order(actor, **values) -> Order:
     return order
 
 
-def update_details(actor, order: Order, values: dict) -> Order:
-    """Change the customer, channel, table, bike or notes of an open order."""
-    require_open(order)
-    clean = _clean_details(values)
-    _served_in_one_place(
-        clean.get("takeaway", order.takeaway), clean.get("table_label", order.table_label)
-    )
-    if (
-        "customer" in clean
-        and clean["customer"] is not order.customer
-        and order.voucher_redemption is not None
-    ):
+def _check_customer(customer, current=None) -> None:
+    """An order is given a customer of its own company who was not erased; the one it
+    already has stays, erased or not (walk-in: None)."""
+    if customer is None or _id_of(customer) == _id_of(current):
+        return
+    if not isinstance(customer, Customer) or customer.company_id != current_company_id():
+        raise BusinessRuleError(_("Pick a customer from the list, or a walk-in."), field="customer")
+    if customer.erased_at is not None:
+        raise BusinessRuleError(
+            _("This customer was erased and cannot be given an order."), field="customer"
+        )
+
+
+def _id_of(customer) -> int | None:
+    return getattr(customer, "id", None)
+
+
+def _check_customer_change(order: Order, customer) -> None:
+    """What ties an order to its customer once it has one: a promo code, store credit."""
+    if order.voucher_redemption is not None:
         # A per-customer limit was checked for the customer the code was applied for.
         raise BusinessRuleError(
             _("Remove the promo code before changing the customer, then apply it again."),
             field="customer",
         )
+    if order.paid_total > 0 and any(
+        payment.method == "store_credit" and payment.refundable > 0 for payment in order.payments
+    ):
+        # A store-credit refund goes to the order's customer: it would credit another
+        # customer with what this one paid.
+        raise BusinessRuleError(
+            _(
+                "This order was paid with the customer's store credit: refund that payment "
+                "before changing the customer."
+            ),
+            field="customer",
+        )
+
+
+def update_details(actor, order: Order, values: dict) -> Order:
+    """Change the customer (None: a walk-in), channel, table, bike or notes of an open
+    order. The customer is audited by id (a name would outlive the customer's erasure)."""
+    require_open(order)
+    clean = _clean_details(values)
+    _served_in_one_place(
+        clean.get("takeaway", order.takeaway), clean.get("table_label", order.table_label)
+    )
+    customer_change = None
+    if "customer" in clean:
+        customer = clean["customer"]
+        if _id_of(customer) == order.customer_id:
+            del clean["customer"]  # kept as it is (it may have been erased since)
+        else:
+            _check_customer(customer, order.customer)
+            _check_customer_change(order, customer)
+            customer_change = [order.customer_id, _id_of(customer)]
     for key, value in clean.items():
         setattr(order, key, value)
     changes = audit.pending_changes(order)
+    if customer_change is not None:
+        changes["customer_id"] = customer_change
     refresh_search_text(order)
     db.session.flush()
     if changes:
         audit.record(actor, "order.update", order, changes, label=label(order))
         announce(order, "order.changed")
     return order
+
+
+# -- quotes (bike shop) ---------------------------------------------------------------------
+
+QUOTE_APPROVED = "QUOTE_APPROVED"  # the preset status in which the customer said yes
+
+
+def record_quote_approval(entity, actor, change) -> None:
+    """A "status_changed" hook of the workflow engine: an order entering QUOTE_APPROVED
+    keeps its total then and the time, in the transaction of the move (and each later
+    approval of a new quote replaces them). Lines stay editable afterwards (a workshop
+    adds the parts it finds); the order page compares the total with the approved one."""
+    if not isinstance(entity, Order) or change.to_code != QUOTE_APPROVED:
+        return
+    entity.quote_approved_total = entity.total
+    entity.quote_approved_at = utcnow()
+    changes = audit.pending_changes(entity)
+    db.session.flush()
+    audit.record(actor, "order.quote_approve", entity, changes, label=label(entity))
+
+
+if record_quote_approval not in workflow.HOOKS["status_changed"]:
+    workflow.HOOKS["status_changed"].append(record_quote_approval)
 
 
 def announce(order: Order, event: str) -> None:

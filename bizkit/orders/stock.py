@@ -14,6 +14,8 @@ name (`settle_closed_order`, run by the workflow engine): in a sale status (deli
 completed…) the held stock is taken, in any other final status (cancelled…) it is given
 back. A line whose stock was given back holds nothing, like one never moved: a flow
 edited to release stock mid-way (on hold) and reserve or take it later does so again.
+Orders closed before that rule (2026-12-02) may still hold stock: `repair_closed_orders`
+(`flask bizkit repair-stock`) settles them with the same helper.
 
 A line whose stock was taken keeps its quantity and stays on the order (the goods have
 left; a return goes through the inventory); its price, discount and text may change.
@@ -25,11 +27,12 @@ the inventory ledger, and the whole transition or line change with it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import and_, inspect, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -38,6 +41,7 @@ from bizkit.extensions import db
 from bizkit.inventory import operations as inventory
 from bizkit.inventory.models import Variant
 from bizkit.orders.models import Order, OrderLine
+from bizkit.workflow.models import WorkflowStatus
 from bizkit.workflow.operations import HOOKS, register_side_effect
 from bizkit.workflow.presets import SALE_STATUSES
 
@@ -131,7 +135,12 @@ def settle_closed_order(order, actor, change) -> None:
     taken (a sale status) or given back (any other), so no closed order holds stock."""
     if not isinstance(order, Order) or order.stock_state == "none":
         return  # (a flow that never moved its stock holds none: spares reading the lines)
-    if change.to_code not in SALE_STATUSES:
+    _settle(order, actor, change.to_code)
+
+
+def _settle(order: Order, actor, final_status: str) -> None:
+    """Take the stock the order still holds (a sale status) or give it back (any other)."""
+    if final_status not in SALE_STATUSES:
         release_for_order(order, actor)
         return
     held = _stock_lines(order, "reserved")
@@ -184,3 +193,124 @@ def follow_line_change(
         inventory.reserve_stock(actor, line.variant, delta, reference=_reference(order))
     elif delta < 0:
         inventory.release_stock(actor, line.variant, -delta, reference=_reference(order))
+
+
+# -- repair: orders closed before the "closed" hooks ---------------------------------------
+
+
+@dataclass
+class StockRepair:
+    """What `repair_closed_orders` did: orders settled, and those refused (with why)."""
+
+    settled: int = 0
+    refused: list[tuple[int, int, str]] = field(default_factory=list)  # company, number, why
+    # Settled, but with lines closing does not settle either: reserved for a product whose
+    # stock is no longer kept (or a variant since deleted).
+    left: list[tuple[int, int]] = field(default_factory=list)  # company, number
+
+    def __str__(self) -> str:
+        text = f"{self.settled} closed order(s) gave up the stock they still held."
+        for company_id, number, message in self.refused:
+            text += f"\nCompany {company_id}, order {number}: not settled: {message}"
+        for company_id, number in self.left:
+            text += (
+                f"\nCompany {company_id}, order {number}: still reserves items whose stock "
+                "is no longer kept (closing an order leaves those too)."
+            )
+        return text
+
+
+def stuck_orders() -> list[tuple[int, int]]:
+    """(company id, order id) of every order in a final status that still holds reserved
+    stock, across companies. One pass over the reserved lines (few: reserved is a
+    passing state), joined to their orders and their companies' final statuses."""
+    return [
+        (row.company_id, row.id)
+        for row in db.session.execute(
+            select(Order.company_id, Order.id)
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .join(
+                WorkflowStatus,
+                and_(
+                    WorkflowStatus.company_id == Order.company_id,
+                    WorkflowStatus.entity_type == "order",
+                    WorkflowStatus.code == Order.status,
+                    WorkflowStatus.is_terminal.is_(True),
+                ),
+            )
+            .where(OrderLine.stock_state == "reserved")
+            .distinct()
+            .order_by(Order.company_id, Order.id)
+            .execution_options(all_companies=True)
+        )
+    ]
+
+
+def repair_closed_orders(*, batch_size: int = 200, echo=None) -> StockRepair:
+    """Settle the stock of orders closed while it was still reserved (before the engine's
+    "closed" hooks, 2026-12-02: a move into a final status with no stock effect, or an
+    order whose stock state said "released" while lines still held stock): each such
+    order gives it up exactly as closing it today would (`_settle`: taken in a sale
+    status, given back in any other), as the system, with the same ledger movements and
+    audit entries, and references in the company's language.
+
+    For `flask bizkit repair-stock`. It commits a batch of orders at a time, so a large
+    repair neither holds locks for long nor starts over after an interruption; each
+    order is locked and read again before it is settled, so running it twice (or while
+    another run goes) moves nothing twice. An order the ledger refuses (its location no
+    longer holds what it reserved) changes nothing and is reported; the rest go on."""
+    from flask_babel import force_locale
+
+    from bizkit.core import audit
+    from bizkit.core.models import Company
+    from bizkit.core.tenancy import company_scope
+
+    summary = StockRepair()
+    by_company: dict[int, list[int]] = {}
+    for company_id, order_id in stuck_orders():
+        by_company.setdefault(company_id, []).append(order_id)
+    db.session.commit()  # (ends the read: each batch below is its own transaction)
+    for company_id, order_ids in by_company.items():
+        locale = db.session.get(Company, company_id).locale
+        with company_scope(company_id), force_locale(locale):
+            for start in range(0, len(order_ids), batch_size):
+                batch = order_ids[start : start + batch_size]
+                orders = (
+                    db.session.execute(
+                        select(Order)
+                        .where(Order.id.in_(batch))
+                        .order_by(Order.id)
+                        .with_for_update()
+                        .execution_options(populate_existing=True)
+                    )
+                    .scalars()
+                    .all()
+                )
+                for order in orders:
+                    held = [line for line in _lines(order) if line.stock_state == "reserved"]
+                    if not held:
+                        continue  # settled meanwhile (another run)
+                    if not any(_stocked(line) for line in held):
+                        summary.left.append((company_id, order.number))
+                        continue
+                    number, before = order.number, order.stock_state
+                    try:
+                        with db.session.begin_nested():
+                            _settle(order, None, order.status)
+                            audit.record(
+                                None,
+                                "order.stock_settle",
+                                order,
+                                {"stock_state": [before, order.stock_state]},
+                                label=_reference(order),
+                            )
+                    except BusinessRuleError as refusal:
+                        summary.refused.append((company_id, number, refusal.message))
+                        continue
+                    summary.settled += 1
+                    if any(line.stock_state == "reserved" for line in order.lines):
+                        summary.left.append((company_id, number))
+                db.session.commit()
+                if echo is not None:
+                    echo(f"company {company_id}: {start + len(batch)}/{len(order_ids)} orders")
+    return summary

@@ -118,13 +118,48 @@ def index():
 
 
 def _customer(value) -> Customer | None:
-    """The picked customer of this company (None for a walk-in or an unknown id)."""
+    """The customer of this company with the picked id (None for a walk-in or an id that
+    is not one of them). An erased one is returned: the operations refuse to give them an
+    order, and an order that has one keeps them."""
     customer_id = parse_id((value or "").strip())
     if customer_id is None:
         return None
-    return db.session.execute(
-        select(Customer).where(Customer.id == customer_id, Customer.erased_at.is_(None))
-    ).scalar()
+    return db.session.execute(select(Customer).where(Customer.id == customer_id)).scalar()
+
+
+def _picked_customer(form, raw_id: str, current: Customer | None) -> Customer | None:
+    """The customer the picker chose (None: a walk-in), or a refusal next to the search.
+
+    `current` is what the picker started with (the order's customer, or a walk-in on a
+    new order). Enter in the search box submits the form with that still checked: the
+    user meant the customer they were looking for, which the order would silently miss."""
+    picked = _customer(raw_id)
+    if (raw_id or "").strip() and picked is None:
+        raise BusinessRuleError(
+            _("Pick a customer from the list, or a walk-in."), field="customer_q"
+        )
+    searched = (form.customer_q.data or "").strip()
+    if searched and getattr(picked, "id", None) == getattr(current, "id", None):
+        if current is None:
+            message = _(
+                "Pick the customer you searched for from the list, or clear the "
+                "search for a walk-in order."
+            )
+        else:
+            message = _(
+                "Pick the customer you searched for from the list, or clear the "
+                "search to keep %(name)s.",
+                name=current.name,
+            )
+        raise BusinessRuleError(message, field="customer_q")
+    return picked
+
+
+def _refused_pick(form, error: BusinessRuleError) -> None:
+    """An operation's refusal about the customer goes next to the picker's search box."""
+    if error.field == "customer":
+        error.field = "customer_q"
+    attach_to_form(form, error)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -138,25 +173,14 @@ def new():
     status = 200
     if form.validate_on_submit():
         try:
-            if customer_id.strip() and selected is None:
-                raise BusinessRuleError(
-                    _("Pick a customer from the list, or a walk-in."), field="customer_q"
-                )
-            if selected is None and (form.customer_q.data or "").strip():
-                # Enter in the search box submits the form with "Walk-in" still checked:
-                # the order would silently lose the customer the user was looking for.
-                raise BusinessRuleError(
-                    _(
-                        "Pick the customer you searched for from the list, or clear the "
-                        "search for a walk-in order."
-                    ),
-                    field="customer_q",
-                )
-            order = ops.create_order(current_user, customer=selected, **form.values())
+            customer = _picked_customer(form, customer_id, None)
+            order = ops.create_order(current_user, customer=customer, **form.values())
         except BusinessRuleError as error:
             db.session.rollback()
-            attach_to_form(form, error)
+            _refused_pick(form, error)
             status = error.status
+            if selected is not None and selected.erased_at is not None:
+                selected = None  # not offered again
         else:
             flash(_("Order %(number)s created.", number=order.number), "success")
             return redirect(url_for("orders.detail", order_id=order.id))
@@ -174,7 +198,9 @@ def new():
 @bp.route("/new/customers")
 @requires("orders.create")
 def customer_options():
-    """The customer picker's choices for what was typed (htmx); without htmx, the form."""
+    """The customer picker's choices for what was typed (htmx), on the new-order form and
+    the order's details form (the same roles may create and edit orders); the checked
+    choice comes back checked. Without htmx, the new-order form."""
     q = request.args.get("customer_q", "")[:200]
     if not is_htmx():
         return redirect(url_for("orders.new", customer_q=q))
@@ -205,6 +231,10 @@ def detail_context(order: Order, **extra) -> dict:
         "totals": ops.totals_of(order),
         "history": workflow.history(order),
         "details_form": details_form(order),
+        # The details form's customer picker: the order's customer checked, and the
+        # customers found for a search (no JavaScript) or kept from a refused save.
+        "picked_customer": order.customer,
+        "customer_choices": [],
         "may_edit": can("orders.edit") and not closed,
         "may_override": can("orders.price_override"),
         "line_errors": {},
@@ -236,8 +266,21 @@ def order_for_page(order_id) -> Order:
 def detail(order_id: int):
     order = order_for_page(order_id)
     q = request.args.get("q", "")[:100]
-    variants = queries.sellable_variants(q) if q and can("orders.edit") else []
-    return render("orders/detail.html", **detail_context(order, variants=variants, catalog_q=q))
+    editor = can("orders.edit")
+    variants = queries.sellable_variants(q) if q and editor else []
+    form = details_form(order)
+    # The customer picker's Find button without JavaScript: the page with the matches.
+    form.customer_q.data = request.args.get("customer_q", "")[:200] if editor else ""
+    return render(
+        "orders/detail.html",
+        **detail_context(
+            order,
+            variants=variants,
+            catalog_q=q,
+            details_form=form,
+            customer_choices=queries.customer_choices(form.customer_q.data),
+        ),
+    )
 
 
 @bp.route("/<int:order_id>/details", methods=["POST"])
@@ -249,24 +292,42 @@ def update_details(order_id: int):
     if not form.validate_on_submit():
         status = 422
     else:
+        customer_before = order.customer_id
         try:
-            ops.update_details(current_user, order, form.values())
+            values = form.values()
+            if "customer_id" in request.form:  # (a form without the picker keeps it)
+                values["customer"] = _picked_customer(
+                    form, request.form["customer_id"], order.customer
+                )
+            ops.update_details(current_user, order, values)
         except BusinessRuleError as error:
             db.session.rollback()
-            attach_to_form(form, error)
+            _refused_pick(form, error)
             status = error.status
         else:
             if not is_htmx():
                 flash(_("Order saved."), "success")
                 return redirect(url_for("orders.detail", order_id=order.id), 303)
             return render(
-                "orders/_details_saved.html", **detail_context(order, details_saved=True, oob=True)
+                "orders/_details_saved.html",
+                **detail_context(
+                    order,
+                    details_saved=True,
+                    oob=True,
+                    customer_changed=order.customer_id != customer_before,
+                ),
             )
+    # Refused: what was typed stays, the picker shows the customer the order still has
+    # and the matches of the search.
     return render(
         "orders/detail.html",
         "orders/_details.html",
         status=status,
-        **detail_context(order, details_form=form),
+        **detail_context(
+            order,
+            details_form=form,
+            customer_choices=queries.customer_choices(form.customer_q.data or ""),
+        ),
     )
 
 
