@@ -24,7 +24,9 @@ from bizkit.inventory.models import (
     Product,
     TaxRate,
     Variant,
+    category_name_key,
 )
+from bizkit.inventory.units import DEFAULT_UNIT, unit_code
 
 MAX_QTY = Decimal("999999999")
 MAX_MONEY = Decimal("9999999999")
@@ -157,14 +159,15 @@ def descendant_ids(category_id: int) -> set[int]:
 
 def save_category(actor, category: Category | None, *, name, parent: Category | None) -> Category:
     """Create or rename/move a category; it may not be moved below itself, nor next to a
-    category of the same name (compared case-insensitively, as the unique index does)."""
+    category of the same name in any case ("ČAJ" next to "čaj"; accents count: "Caj" is
+    another name), compared by `category_name_key` as the unique index is."""
     name = clean_text(name, "name", required=True, max_length=120)
     if category is not None and parent is not None and parent.id in descendant_ids(category.id):
         raise BusinessRuleError(
             _("A category cannot be placed inside itself or its subcategories."), field="parent"
         )
     clash = select(Category.id).where(
-        func.lower(Category.name) == func.lower(name),
+        Category.name_key == category_name_key(name),
         Category.parent_id == parent.id if parent is not None else Category.parent_id.is_(None),
     )
     if category is not None:
@@ -178,6 +181,7 @@ def save_category(actor, category: Category | None, *, name, parent: Category | 
         db.session.add(category)
     category.name, category.parent = name, parent
     changes = audit.pending_changes(category)
+    changes.pop("name_key", None)  # derived from the name, which the entry shows
     _flush_unique({CATEGORY_SIBLING_NAME: "name"}, taken)
     audit.record(actor, "category.create" if creating else "category.update", category, changes)
     return category
@@ -195,7 +199,8 @@ def _clean_product(values: dict) -> dict:
     if clean.get("kind", "product") not in PRODUCT_KINDS:
         raise BusinessRuleError(_("Choose product or service."), field="kind")
     clean["kind"] = clean.get("kind", "product")
-    clean["unit"] = clean_text(values.get("unit") or "pcs", "unit", required=True, max_length=20)
+    unit = clean_text(values.get("unit"), "unit", required=False, max_length=20)
+    clean["unit"] = unit_code(unit) if unit else DEFAULT_UNIT  # "ks" typed in Czech → "pcs"
     clean["description"] = clean_text(
         values.get("description"), "description", required=False, max_length=5000
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol
 from flask import g
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from bizkit.core.forms import Form, choices
+from bizkit.inventory.units import DEFAULT_UNIT, unit_label
 
 KIND_LABELS = {"product": _l("Product"), "service": _l("Service")}
 
@@ -41,6 +42,23 @@ class LocalDecimalField(DecimalField):
         else:
             self.data = None
 
+    def _value(self):
+        """The number as the company writes it, without grouping (the parser reads a comma as
+        the decimal sign): 2.500 → "2,5" in Czech. A field with `places` (money, a rate) keeps
+        them ("10,50"); one without (a quantity) drops trailing zeros and keeps a third
+        decimal, which `places=2` rounded away: 0.125 read "0.12" and was saved so."""
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        value = Decimal(self.data)
+        if self.places is None:
+            text = f"{value.normalize():f}"  # 12.000 → "12", and never "1E+3"
+        else:
+            text = f"{value.quantize(Decimal(1).scaleb(-self.places)):f}"
+        company = g.get("company")
+        return text.replace(".", get_decimal_symbol(company.locale if company else "en"))
+
 
 def rate_label(rate) -> str:
     """A tax rate as a choice reads it: "Standard (20 %)", "Reduced (8,5 %)" in Czech.
@@ -57,7 +75,12 @@ class ProductForm(Form):
     kind = SelectField(_l("Type"), choices=choices(KIND_LABELS.items()), default="product")
     category = SelectField(_l("Category"), validators=[Optional()])
     tax_rate = SelectField(_l("Tax rate"), validators=[Optional()])
-    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=20)], default="pcs")
+    # Shown and typed in the reader's language ("ks" in Czech); the operations store the code.
+    unit = StringField(
+        _l("Unit"),
+        validators=[DataRequired(), Length(max=20)],
+        default=lambda: unit_label(DEFAULT_UNIT),
+    )
     duration_minutes = IntegerField(
         _l("Duration (minutes)"), validators=[Optional(), NumberRange(min=1, max=1440)]
     )
@@ -82,7 +105,7 @@ class VariantForm(Form):
     price = LocalDecimalField(_l("Price"), validators=[InputRequired(), NumberRange(min=0)])
     cost_price = LocalDecimalField(_l("Cost price"), validators=[Optional(), NumberRange(min=0)])
     low_stock_threshold = LocalDecimalField(
-        _l("Low-stock threshold"), validators=[Optional(), NumberRange(min=0)]
+        _l("Low-stock threshold"), validators=[Optional(), NumberRange(min=0)], places=None
     )
     variant_active = BooleanField(_l("Active"), default=True)
 

@@ -9,6 +9,7 @@ available (on-hand minus reserved) cannot go negative even under concurrent sale
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -28,10 +29,11 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from bizkit.core.session import TenantMixin
 from bizkit.extensions import db
+from bizkit.inventory.units import DEFAULT_UNIT
 
 QTY = Numeric(12, 3)
 # Low stock is `shortfall <= 0` over active variants with a threshold whose product is an
@@ -72,6 +74,19 @@ class TaxRate(TenantMixin, db.Model):
 CATEGORY_SIBLING_NAME = "uq_category_company_parent_name"
 
 
+def category_name_key(name: str) -> str:
+    """What sibling category names are compared by: full Unicode case folding, accents kept.
+
+    "ČAJ", "Čaj" and "čaj" are one name, and so are "STRASSE" and "Straße"; "Čaj" and "Caj"
+    are two. Folded here rather than by SQL `lower()`, which folds by the server's
+    LC_CTYPE: ASCII only under `C`/`POSIX`, and never "ß" → "ss" nor "ς" → "σ" under any;
+    `COLLATE "und-x-icu"` exists only on servers built with ICU. The key is canonically
+    normalised (NFC of the case fold of the NFD form), so a "č" typed as "c" plus a
+    combining caron is the "č" it looks like. Migration 0020 repeats this function.
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold())
+
+
 class Category(TenantMixin, db.Model):
     """A catalog category; categories nest through `parent_id`."""
 
@@ -82,16 +97,23 @@ class Category(TenantMixin, db.Model):
             CATEGORY_SIBLING_NAME,
             "company_id",
             text("COALESCE(parent_id, 0)"),
-            text("lower(name::text)"),
+            "name_key",
             unique=True,
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+    # `category_name_key(name)`, kept by the model whenever `name` is set (any ORM write).
+    name_key: Mapped[str] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id])
+
+    @validates("name")
+    def _keep_name_key(self, _key, name: str) -> str:
+        self.name_key = category_name_key(name) if name is not None else None
+        return name
 
 
 class Product(TenantMixin, db.Model):
@@ -117,7 +139,8 @@ class Product(TenantMixin, db.Model):
         ForeignKey("category.id", ondelete="SET NULL"), index=True
     )
     tax_rate_id: Mapped[int | None] = mapped_column(ForeignKey("tax_rate.id"), index=True)
-    unit: Mapped[str] = mapped_column(String(20), default="pcs")
+    # A unit code ("pcs", shown in the reader's language) or a unit as typed: see `units`.
+    unit: Mapped[str] = mapped_column(String(20), default=DEFAULT_UNIT)
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # False for what is made to order (a pizza): orders neither reserve nor take its stock.

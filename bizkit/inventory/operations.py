@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 
+from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -27,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
+from bizkit.core.models import Company
 from bizkit.core.tenancy import current_company_id
 from bizkit.extensions import db
 from bizkit.inventory.catalog import (  # noqa: F401 (re-exported: one door for callers)
@@ -49,6 +51,7 @@ from bizkit.inventory.models import (
     StockMovement,
     Variant,
 )
+from bizkit.inventory.units import unit_label
 
 ADJUSTMENT_REASONS = {
     "count": _l("Stock count"),
@@ -190,8 +193,12 @@ def _move(
 
 
 def _qty_text(qty: Decimal) -> str:
-    """12.000 → "12", 1000.000 → "1000" (normalize() alone gives "1E+3")."""
-    return f"{qty.normalize():f}"
+    """A quantity in a message as the `number` filter writes it on the pages: in the
+    company's locale, without trailing zeros: 2.500 → "2,5" in Czech, "2.5" in English;
+    12.000 → "12"; 1000.000 → "1,000" in English, "1 000" in Czech (never "1E+3")."""
+    company_id = current_company_id()
+    company = db.session.get(Company, company_id) if company_id is not None else None
+    return format_decimal(qty, locale=company.locale if company is not None else "en")
 
 
 def _refusal(variant, location, kind, on_hand_change, reserved_change, field) -> BusinessRuleError:
@@ -204,7 +211,7 @@ def _refusal(variant, location, kind, on_hand_change, reserved_change, field) ->
         )
     ).scalar_one()
     db.session.refresh(level)
-    unit = variant.product.unit
+    unit = unit_label(variant.product.unit)
     if reserved_change < 0 and level.reserved + reserved_change < 0:
         message = _(
             "Only %(qty)s %(unit)s are reserved at %(location)s.",

@@ -1,4 +1,10 @@
-"""Catalog set-up pages: categories (nested) and the company's tax rates."""
+"""Catalog set-up pages: categories (nested) and the company's tax rates.
+
+Categories are catalog work (`inventory.edit`, staff included). Tax rates are company
+configuration, as the company profile is: a changed rate changes the price of everything
+sold at it, so changing one takes `settings.manage` (owner, admin); everyone who sees the
+catalog still sees the rates, here and in the product form.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,9 @@ from bizkit.inventory import bp
 from bizkit.inventory import operations as ops
 from bizkit.inventory.forms import CategoryForm, TaxRateForm
 from bizkit.inventory.models import Category, Product, TaxRate
+
+# The permission that changes tax rates (the company profile's).
+TAX_RATES_PERMISSION = "settings.manage"
 
 
 def _categories_page(form: CategoryForm | None = None, status: int = 200):
@@ -107,7 +116,7 @@ def _tax_rates_page(form: TaxRateForm | None = None, status: int = 200):
         rates=list(rates.scalars()),
         form=form or TaxRateForm(),
         rate=None,
-        editable=can("inventory.edit"),
+        editable=can(TAX_RATES_PERMISSION),
         status=status,
     )
 
@@ -129,7 +138,7 @@ def tax_rates():
 
 
 @bp.route("/tax-rates", methods=["POST"])
-@requires("inventory.edit")
+@requires(TAX_RATES_PERMISSION)
 def add_tax_rate():
     form = TaxRateForm()
     if form.validate_on_submit():
@@ -149,7 +158,7 @@ def _tax_rate_edit_page(rate, form, status=200):
         "inventory/_tax_rate_form.html",
         rate=rate,
         form=form,
-        editable=can("inventory.edit"),
+        editable=can(TAX_RATES_PERMISSION),
         status=status,
     )
 
@@ -162,7 +171,7 @@ def tax_rate(rate_id: int):
 
 
 @bp.route("/tax-rates/<int:rate_id>", methods=["POST"])
-@requires("inventory.edit")
+@requires(TAX_RATES_PERMISSION)
 def update_tax_rate(rate_id: int):
     rate = get_or_404(TaxRate, rate_id)
     form = TaxRateForm()

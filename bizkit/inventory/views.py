@@ -24,6 +24,7 @@ from bizkit.inventory.forms import (
     VariantForm,
 )
 from bizkit.inventory.models import Category, Product, StockLevel, StockMovement, TaxRate, Variant
+from bizkit.inventory.units import unit_label
 
 # Operations name variant fields as the model does; the variant forms prefix two of them.
 VARIANT_FIELD_NAMES = {"name": "variant_name", "active": "variant_active"}
@@ -121,6 +122,7 @@ def _product_page(product: Product, form: ProductForm | None = None, status: int
         form = ProductForm(obj=product, categories=ops.category_tree(), tax_rates=_tax_rates())
         form.category.data = str(product.category_id or "")
         form.tax_rate.data = str(product.tax_rate_id or "")
+        form.unit.data = unit_label(product.unit)
     variant_ids = [v.id for v in product.variants]
     levels = db.session.execute(
         select(StockLevel)

@@ -43,8 +43,9 @@ ROUTES = [
     ("POST", "/inventory/variants/{variant_id}", "inventory.edit"),
     ("POST", "/inventory/categories", "inventory.edit"),
     ("POST", "/inventory/categories/{category_id}", "inventory.edit"),
-    ("POST", "/inventory/tax-rates", "inventory.edit"),
-    ("POST", "/inventory/tax-rates/{rate_id}", "inventory.edit"),
+    # Tax rates are company configuration: owner and admin change them, as the profile.
+    ("POST", "/inventory/tax-rates", "settings.manage"),
+    ("POST", "/inventory/tax-rates/{rate_id}", "settings.manage"),
     ("POST", "/inventory/stock/{variant_id}/movements", "inventory.stock"),
     ("GET", "/inventory/stock-count", "inventory.stock"),
     ("POST", "/inventory/stock-count", "inventory.stock"),

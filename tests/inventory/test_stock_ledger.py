@@ -113,7 +113,7 @@ def test_an_adjustment_is_refused_for_what_it_is_short_of(app, company, make_ite
         ops.receive_stock(None, v, 988)
         with pytest.raises(BusinessRuleError) as refused:
             ops.adjust_stock(None, v, -2000, "lost")
-        assert refused.value.message == "Only 1000 pcs on hand at Main store."  # not 1E+3
+        assert refused.value.message == "Only 1,000 pcs on hand at Main store."  # not 1E+3
 
 
 def test_reserved_stock_cannot_be_sold_twice(app, company, make_item):
