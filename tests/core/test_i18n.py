@@ -32,6 +32,7 @@ SAME_AS_ENGLISH = {
     "%(num)d min",
     "Item",
     "Variant",
+    "h",  # the hour's symbol (Portuguese, Spanish); unit codes, bizkit/inventory/units.py
 }
 
 
