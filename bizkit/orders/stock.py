@@ -54,6 +54,13 @@ def _stocked(line: OrderLine) -> bool:
     return product.kind == "product" and product.stock_kept
 
 
+def _holds_reservation(line: OrderLine) -> bool:
+    """A line that holds reserved stock, whether or not its product still keeps stock:
+    a product switched to "made to order" while an open order reserved it must still
+    give that reservation back (or take it, in a sale), or it stays reserved for ever."""
+    return line.stock_state == "reserved" and line.variant is not None
+
+
 def _reference(order: Order) -> str:
     return _("Order %(number)s", number=order.number)
 
@@ -81,7 +88,11 @@ def _lines(order: Order) -> list[OrderLine]:
 def _stock_lines(order: Order, *states: str) -> list[tuple[OrderLine, object]]:
     """(line, location) for the order's stocked lines whose stock is in one of `states`;
     the company's default location is read once for all of them, not once per line."""
-    picked = [line for line in _lines(order) if _stocked(line) and line.stock_state in states]
+    picked = [
+        line
+        for line in _lines(order)
+        if line.stock_state in states and (_stocked(line) or _holds_reservation(line))
+    ]
     location = inventory.default_location() if picked else None
     return [(line, location) for line in picked]
 
@@ -160,6 +171,13 @@ def follow_line_change(
     """Keep a line's stock in step with the order's: a new (or not yet moved) line joins
     the order's reservation or is taken at once; a held quantity follows the line's."""
     if not _stocked(line):
+        if _holds_reservation(line):
+            # Its product stopped keeping stock while this line held some: the line
+            # gives it all back and takes no further part in stock.
+            inventory.release_stock(
+                actor, line.variant, previous_quantity, reference=_reference(order)
+            )
+            line.stock_state = "released"
         return
     if line.stock_state == "deducted":
         if removed:
@@ -204,8 +222,7 @@ class StockRepair:
 
     settled: int = 0
     refused: list[tuple[int, int, str]] = field(default_factory=list)  # company, number, why
-    # Settled, but with lines closing does not settle either: reserved for a product whose
-    # stock is no longer kept (or a variant since deleted).
+    # Not settled: lines marked as reserving a variant since deleted from the catalog.
     left: list[tuple[int, int]] = field(default_factory=list)  # company, number
 
     def __str__(self) -> str:
@@ -214,8 +231,8 @@ class StockRepair:
             text += f"\nCompany {company_id}, order {number}: not settled: {message}"
         for company_id, number in self.left:
             text += (
-                f"\nCompany {company_id}, order {number}: still reserves items whose stock "
-                "is no longer kept (closing an order leaves those too)."
+                f"\nCompany {company_id}, order {number}: still marked as reserving items "
+                "that were deleted from the catalog."
             )
         return text
 
@@ -290,7 +307,7 @@ def repair_closed_orders(*, batch_size: int = 200, echo=None) -> StockRepair:
                     held = [line for line in _lines(order) if line.stock_state == "reserved"]
                     if not held:
                         continue  # settled meanwhile (another run)
-                    if not any(_stocked(line) for line in held):
+                    if not any(_holds_reservation(line) for line in held):
                         summary.left.append((company_id, order.number))
                         continue
                     number, before = order.number, order.stock_state
