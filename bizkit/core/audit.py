@@ -71,13 +71,15 @@ def list_entries(
     *, action=None, entity_type=None, actor_id=None, since=None, until=None, cursor=None, limit=50
 ):
     """A page of the current company's audit log, newest first, filtered."""
-    from sqlalchemy import select
+    from sqlalchemy import or_, select
 
     from bizkit.core.pagination import keyset_page
 
     stmt = select(AuditEntry)
     if action:
-        stmt = stmt.where(AuditEntry.action.startswith(action))
+        # One prefix ("order.", an action's whole code) or several (an area's).
+        prefixes = (action,) if isinstance(action, str) else tuple(action)
+        stmt = stmt.where(or_(*(AuditEntry.action.startswith(prefix) for prefix in prefixes)))
     if entity_type:
         stmt = stmt.where(AuditEntry.entity_type == entity_type)
     if actor_id:

@@ -56,8 +56,10 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
-    entity_type = StringField(_l("Record type"), validators=[Optional(), Length(max=64)])
+    # Choices from bizkit/core/audit_labels.py (set by the view); any other value in the
+    # address still filters (an action's code or the start of one: `?action=order.`).
+    action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
+    entity_type = SelectField(_l("Record type"), validators=[Optional()], validate_choice=False)
     actor = SelectField(_l("User"), validators=[Optional()], coerce=str)
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])

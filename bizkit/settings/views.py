@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bizkit.auth import operations as auth_ops
 from bizkit.auth.models import Membership, User
-from bizkit.core import audit
+from bizkit.core import audit, audit_labels
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.forms import choices
 from bizkit.core.htmx import render
@@ -143,14 +143,33 @@ def deactivate_user(membership_id: int):
 @requires("users.manage")
 def reactivate_user(membership_id: int):
     membership = get_or_404(Membership, membership_id)
-    auth_ops.reactivate_member(current_user, membership)
+    try:
+        auth_ops.reactivate_member(current_user, membership)
+    except BusinessRuleError as error:
+        flash(error.message, "error")
+        return _users_page(status=422)
     flash(_("%(email)s has access again.", email=membership.user.email), "success")
     return redirect(url_for("settings.users"))
 
 
 def _local_midnight_utc(day: dt.date) -> dt.datetime:
+    """Midnight of `day` in the company's time zone, in UTC; a day at the end of the
+    calendar (0001-01-01, 9999-12-31 from a date picker) is clamped to the UTC range."""
     zone = ZoneInfo(g.company.timezone)
-    return dt.datetime.combine(day, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
+    try:
+        return dt.datetime.combine(day, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
+    except OverflowError:
+        return dt.datetime.min.replace(tzinfo=dt.UTC) if day.year == 1 else _END_OF_TIME
+
+
+_END_OF_TIME = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _day_after(day: dt.date) -> dt.datetime:
+    """The end of `day` (the next local midnight), for "until" filters."""
+    if day == dt.date.max:
+        return _END_OF_TIME
+    return _local_midnight_utc(day + dt.timedelta(days=1))
 
 
 @bp.route("/audit")
@@ -161,20 +180,28 @@ def audit_log():
     form.actor.choices = choices(
         [("", _("Anyone"))] + [(str(m.user_id), m.user.name) for m in members]
     )
+    form.action.choices = choices([("", _("Any action")), *audit_labels.action_choices()])
+    form.entity_type.choices = choices([("", _("Any record")), *audit_labels.record_type_choices()])
     form.validate()
     actor_id = parse_id(form.actor.data)
+    action = (form.action.data or "")[:64]
     page = audit.list_entries(
-        action=form.action.data or None,
-        entity_type=form.entity_type.data or None,
+        action=audit_labels.action_prefixes(action) if action else None,
+        entity_type=(form.entity_type.data or "")[:64] or None,
         actor_id=actor_id,
         since=_local_midnight_utc(form.since.data) if form.since.data else None,
-        until=_local_midnight_utc(form.until.data + dt.timedelta(days=1))
-        if form.until.data
-        else None,
+        until=_day_after(form.until.data) if form.until.data else None,
         cursor=request.args.get("cursor"),
     )
     next_url = next_page_url("settings.audit_log", page.next_cursor)
     fragment = (
         "settings/_audit_more.html" if request.args.get("cursor") else "settings/_audit_table.html"
     )
-    return render("settings/audit.html", fragment, form=form, page=page, next_url=next_url)
+    return render(
+        "settings/audit.html",
+        fragment,
+        form=form,
+        page=page,
+        next_url=next_url,
+        audit_labels=audit_labels,
+    )

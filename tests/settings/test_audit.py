@@ -27,7 +27,7 @@ def test_audit_page_lists_changes_with_who_and_what(auth, company):
         },
     )
     page = text_of(auth.get("/settings/audit"))
-    assert "company.update" in page
+    assert "Company details changed" in page
     assert "Acme Bistro" in page and "Renamed Bistro" in page
     assert "Test User" in page
 

@@ -162,3 +162,17 @@ def test_an_admin_cannot_invite_an_owner_or_touch_owners(app, client, company, o
             db.session.execute(select(User).where(User.email == "sock.puppet@acme.example")).first()
             is None
         )
+
+
+def test_an_admin_reactivating_an_owner_is_told_why_not(app, auth, client, company, make_user):
+    second_owner = make_user(company, "owner", email="second@acme.example")
+    assert auth.post(f"/settings/users/{second_owner.membership_id}/deactivate").status_code == 302
+    admin = make_user(company, "admin", email="admin@acme.example")
+    client.login(admin)
+
+    response = client.post(f"/settings/users/{second_owner.membership_id}/reactivate")
+
+    assert response.status_code == 422
+    assert "owner" in text_of(response).lower()
+    with company_ctx(app, company.id):
+        assert db.session.get(Membership, second_owner.membership_id).active is False
