@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import redirect, url_for
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import g, redirect, url_for
 from flask_babel import lazy_gettext as _l
 
 from bizkit.core.htmx import render
@@ -39,6 +42,32 @@ def _figures() -> dict:
     """Real values for the cards whose module exists, keyed like the cards; only what the
     user may see."""
     figures = {}
+    if can("reports.view"):
+        from bizkit.orders.queries import takings_since
+
+        zone = ZoneInfo(g.company.timezone)
+        midnight = dt.datetime.combine(utcnow().astimezone(zone).date(), dt.time.min, zone)
+        figures["revenue"] = {
+            "money": takings_since(midnight),
+            "url": url_for("orders.index", **{"from": midnight.date().isoformat()}),
+            "link": _l("Today's orders"),
+        }
+    if can("orders.view"):
+        from bizkit.orders.queries import open_order_count
+        from bizkit.workflow.operations import current_flow
+
+        count, capped = open_order_count([s.code for s in current_flow("order").open_statuses])
+        figures["orders"] = {
+            "value": count,
+            "capped": capped,
+            "url": url_for("orders.board" if can("orders.transition") else "orders.index"),
+            "link": _l("Open the board") if can("orders.transition") else _l("Show the orders"),
+        }
+    if can("audit.view"):
+        figures["activity"] = {
+            "url": url_for("settings.audit_log"),
+            "link": _l("Open the audit log"),
+        }
     if can("inventory.view"):
         from bizkit.inventory.operations import low_stock_count
 

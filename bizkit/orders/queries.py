@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import contains_eager, joinedload
 
 from bizkit.core.pagination import Page, keyset_page
@@ -115,3 +115,38 @@ def customer_choices(q: str, limit: int = PICKER_SIZE) -> list:
         return []
     page = customer_ops.search_customers(customer_ops.CustomerFilter(query=q[:200]), limit=limit)
     return page.rows
+
+
+# -- dashboard figures ---------------------------------------------------------------------
+
+OPEN_COUNT_CAP = 1000  # "1000+" rather than counting a hundred thousand rows
+
+
+def open_order_count(open_codes: list[str]) -> tuple[int, bool]:
+    """How many orders are in an open status, and whether the count stopped at the cap;
+    along the (company_id, status, id) index."""
+    from bizkit.core.tenancy import current_company_id
+
+    if not open_codes:
+        return 0, False
+    stmt = text(
+        "SELECT count(*) FROM (SELECT 1 FROM customer_order WHERE company_id = :company_id"
+        " AND status = ANY(CAST(:codes AS text[])) LIMIT :cap) capped"
+    )
+    count = db.session.execute(
+        stmt, {"company_id": current_company_id(), "codes": open_codes, "cap": OPEN_COUNT_CAP}
+    ).scalar_one()
+    return count, count >= OPEN_COUNT_CAP
+
+
+def takings_since(start: dt.datetime):
+    """Money taken since `start` less what was refunded since (payments of every method,
+    in the company's currency)."""
+    from sqlalchemy import case, func
+
+    from bizkit.orders.models import Payment
+
+    signed = case((Payment.kind == "refund", -Payment.amount), else_=Payment.amount)
+    return db.session.execute(
+        select(func.coalesce(func.sum(signed), 0)).where(Payment.created_at >= start)
+    ).scalar_one()
