@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import lru_cache
 
+from babel.numbers import get_decimal_symbol
 from flask import Response, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -76,9 +78,19 @@ def _filters(flow: workflow.Flow) -> queries.OrderFilters:
     )
 
 
-def plain(value) -> str:
-    """A Decimal as an input shows it: 2.500 → "2.5", 10.00 → "10"."""
-    return format(value.normalize(), "f")
+def plain(value, localized: bool = True) -> str:
+    """A Decimal as an input shows it, with the company's decimal mark and no grouping
+    (what the operations parse back): 2.500 → "2.5" ("2,5" in Czech), 10.00 → "10".
+    Not `localized`: always a point (for attributes scripts and tests read)."""
+    text = format(value.normalize(), "f")
+    if localized and "." in text:
+        return text.replace(".", _decimal_mark(g.company.locale))
+    return text
+
+
+@lru_cache(maxsize=16)
+def _decimal_mark(locale: str) -> str:
+    return get_decimal_symbol(locale)
 
 
 def _labels(flow: workflow.Flow | None = None) -> dict:
