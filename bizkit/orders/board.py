@@ -38,6 +38,7 @@ from flask import Response, current_app, g, redirect, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from bizkit.core import events
@@ -161,7 +162,7 @@ def board_move(order_id: int):
     order = get_or_404(Order, order_id)
     version = parse_count(request.form.get("version"), 0)
     try:
-        transition(
+        change = transition(
             order,
             request.form.get("to", ""),
             current_user,
@@ -179,7 +180,15 @@ def board_move(order_id: int):
         return _render_board(status=error.status, messages=messages)
     if not is_htmx():  # a plain form post (no JavaScript): back to the board's address
         return redirect(url_for("orders.board"))
-    return "", 200, MOVED_HEADERS | {"HX-Retarget": f"#order-card-{order_id}"}
+    # Said in words (out of band, into #board-status): in a full column the card lands
+    # among the "+N more" and would otherwise just vanish for the person who moved it.
+    status = current_flow("order").label(change.to_code)
+    said = _("Order %(number)s is now %(status)s.", number=order.number, status=status)
+    status_line = Markup(
+        '<p id="board-status" class="board-status muted" role="status" '
+        'aria-live="polite" hx-swap-oob="true">{}</p>'
+    ).format(said)
+    return status_line, 200, MOVED_HEADERS | {"HX-Retarget": f"#order-card-{order_id}"}
 
 
 @bp.route("/board/stream")

@@ -107,6 +107,8 @@ def test_a_move_on_one_board_shows_on_the_other_without_reload(backend, open_boa
     in_column(owner, "PENDING", number).get_by_role("button", name="Confirmed").click()
     expect(in_column(owner, "CONFIRMED", number)).to_be_visible()
     expect(in_column(kitchen, "CONFIRMED", number)).to_be_visible(timeout=2000)
+    # The mover is told in words (the card could land beyond those a column shows).
+    expect(owner.locator("#board-status")).to_have_text(f"Order {number} is now Confirmed.")
 
     in_column(kitchen, "CONFIRMED", number).get_by_role("button", name="Preparing").click()
     expect(in_column(owner, "PREPARING", number)).to_be_visible(timeout=2000)

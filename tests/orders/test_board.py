@@ -159,7 +159,9 @@ def test_a_click_moves_the_card_without_rendering_the_board_and_the_board_refetc
     # again with the version just used) and the page hears "board-changed", fired on the
     # body so it is heard even when a refetch already replaced the card's form.
     assert response.status_code == 200
-    assert response.get_data(as_text=True) == ""
+    # The answer is one line said out of band, no board.
+    assert "board-column" not in response.text and 'hx-swap-oob="true"' in response.text
+    assert text_of(response) == "Order 1 is now Confirmed."
     assert response.headers["HX-Retarget"] == f"#order-card-{order_id}"
     assert response.headers["HX-Reswap"] == "delete"
     assert json.loads(response.headers["HX-Trigger"]) == {"board-changed": {"target": "body"}}
@@ -212,6 +214,9 @@ def test_a_successful_click_on_a_card_with_a_conflict_message_takes_the_message_
     response = auth.post(url, {"to": "READY", "version": "3", "notice": order_id}, headers=htmx)
     assert response.status_code == 200
     assert response.headers["HX-Retarget"] == f"#order-card-{order_id}"
+    # What happened, in words, out of band (the card may land among a column's "+N more").
+    assert 'id="board-status"' in response.text and 'hx-swap-oob="true"' in response.text
+    assert text_of(response) == "Order 2 is now Ready."
     refetched = auth.get("/orders/board", headers={"HX-Request": "true"})
     assert 2 in columns(refetched)["READY"]
     assert "Someone else changed" not in text_of(refetched)
