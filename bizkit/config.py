@@ -2,6 +2,19 @@
 
 `BIZKIT_ENV` chooses the profile: `production` (the default, so a forgotten
 variable fails safe), `development` (what `make run` sets) or `testing`.
+
+`BIZKIT_PROXY_HOPS` (default 0) is the number of reverse proxies in front of the app
+(nginx, a load balancer) that set `X-Forwarded-For`, `X-Forwarded-Proto`,
+`X-Forwarded-Host` and `X-Forwarded-Port`. With N > 0, werkzeug's ProxyFix takes the
+client's address, scheme and host from the N-th value from the right of those headers
+(`bizkit.core.security.trust_proxies`), so the login rate limit counts each client
+rather than the proxy, and links and secure-cookie checks see https. Set it to exactly
+the number of proxies you run: one more lets any client forge its address; 0 (no
+proxy) ignores the headers.
+
+`BIZKIT_LOGIN_RATE_LIMIT` (default "5 per 15 minutes") limits failed logins per client
+address and e-mail; `BIZKIT_LOGIN_IP_RATE_LIMIT` (default "100 per 15 minutes") limits
+failed logins per client address whatever the e-mail.
 """
 
 from __future__ import annotations
@@ -37,6 +50,13 @@ def _dev_secret_key() -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def _proxy_hops() -> int:
+    value = os.environ.get("BIZKIT_PROXY_HOPS", "0").strip() or "0"
+    if not value.isascii() or not value.isdigit():
+        raise ConfigError(f"BIZKIT_PROXY_HOPS must be a whole number of proxies, not {value!r}")
+    return int(value)
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -133,6 +153,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "LOGIN_RATE_LIMIT": os.environ.get("BIZKIT_LOGIN_RATE_LIMIT", "5 per 15 minutes"),
+        "LOGIN_IP_RATE_LIMIT": os.environ.get("BIZKIT_LOGIN_IP_RATE_LIMIT", "100 per 15 minutes"),
+        "BIZKIT_PROXY_HOPS": _proxy_hops(),
         "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,

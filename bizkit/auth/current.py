@@ -5,7 +5,8 @@ from __future__ import annotations
 import hmac
 from functools import cache
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
@@ -13,9 +14,20 @@ from sqlalchemy.orm import lazyload
 from bizkit.auth import identity
 from bizkit.auth.models import Membership, User
 from bizkit.core import tenancy
+from bizkit.core.errors import error_response
 from bizkit.extensions import db, login_manager
 
 SESSION_COMPANY = "company_id"
+
+
+def rotate_csrf() -> None:
+    """Forget the session's CSRF secret: forms rendered before now are refused (with a
+    message saying the page is out of date, bizkit.core.errors) instead of acting in
+    whatever company or session is current when they are sent. Login and logout clear
+    the whole session, which does the same."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)  # Flask-WTF keeps the request's signed token here
 
 
 def active_memberships(user: User) -> list[Membership]:
@@ -54,7 +66,14 @@ def register_current_tenant(app: Flask) -> None:
             uid = int(uid_text)
         except ValueError:
             return None
-        generation = identity.current_generation()  # before the database: see identity
+        session_id = session.get(identity.SESSION_ID)
+        if session_id is None:  # a session begun before sessions had ids: give it one now
+            session_id = session[identity.SESSION_ID] = identity.new_session_id()
+        # The generation before the database (see identity), and in the same round trip
+        # whether this session was logged out.
+        generation, revoked = identity.current_state(session_id)
+        if revoked:
+            return None
         kept = identity.cached(uid, generation)
         if kept is not None:
             user, memberships = kept
@@ -71,7 +90,7 @@ def register_current_tenant(app: Flask) -> None:
         return user
 
     @app.before_request
-    def load_company() -> None:
+    def load_company():
         g.company = None
         g.membership = None
         g.memberships = []
@@ -85,12 +104,35 @@ def register_current_tenant(app: Flask) -> None:
             memberships = active_memberships(current_user)
         g.memberships = memberships
         if not memberships:
-            return
+            return None  # the views answer with the "no access" page (core.permissions)
         wanted = session.get(SESSION_COMPANY)
         membership = next((m for m in memberships if m.company_id == wanted), memberships[0])
         if wanted != membership.company_id:
             # Only a change is written: an unchanged session is not re-signed and re-sent.
             session[SESSION_COMPANY] = membership.company_id
+            if wanted is not None:
+                # The access to the company worked in was removed: this is a switch of
+                # company like one from the menu. Pages rendered for the old company
+                # cannot post any more, and this request, if it posts, acts nowhere.
+                rotate_csrf()
+                flash(
+                    _(
+                        "Your access to the company you were working in was removed. "
+                        "Now working in %(name)s.",
+                        name=membership.company.name,
+                    ),
+                    "warning",
+                )
+                if request.method not in ("GET", "HEAD", "OPTIONS") and (
+                    request.endpoint not in LEAVING
+                ):
+                    return error_response(
+                        400,
+                        _(
+                            "This page belongs to a company you no longer have access to. "
+                            "Nothing was saved."
+                        ),
+                    )
         g.membership = membership
         g.company = membership.company
         g.log_user_id, g.log_company_id = membership.user_id, membership.company_id
@@ -107,6 +149,9 @@ def register_current_tenant(app: Flask) -> None:
             return redirect(url_for("auth.change_password"))
         return None
 
+
+# Posts that still mean what they say after a company's access was removed.
+LEAVING = frozenset({"auth.logout", "auth.switch_company", "auth.set_language", "auth.login"})
 
 PASSWORD_EXEMPT = frozenset(
     {

@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from bizkit.auth.operations import MAX_PASSWORD_LENGTH
 from bizkit.config import LOCALES
 from bizkit.core.forms import Form, choices
 from bizkit.core.i18n import LOCALE_NAMES
@@ -11,19 +12,31 @@ class LoginForm(Form):
     # No format check at login: a wrong address simply does not match (and the
     # demo's books@demo.test uses a reserved domain a strict validator refuses).
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     next = HiddenField()
 
 
 class ChangePasswordForm(Form):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=10, message=_l("Use at least 10 characters."))],
+        validators=[
+            DataRequired(),
+            Length(min=10, message=_l("Use at least 10 characters.")),
+            Length(max=MAX_PASSWORD_LENGTH),
+        ],
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The passwords differ.")),
+            Length(max=MAX_PASSWORD_LENGTH),
+        ],
     )
 
 

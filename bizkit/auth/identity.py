@@ -112,21 +112,74 @@ def _redis() -> Redis:
 
 def current_generation() -> str | None:
     """The generation now, or None when Redis does not answer (then nothing is kept)."""
+    return current_state(None)[0]
+
+
+def current_state(session_id: str | None) -> tuple[str | None, bool]:
+    """The generation now, and whether the session `session_id` was ended by a logout
+    (`revoke_session`), read in one round trip (MGET): every request pays it.
+
+    When Redis does not answer: (None, False) — nothing is kept, and a logged-out
+    session cannot be told from a live one (its cookie was deleted from the browser
+    that logged out; a copy of it works until Redis answers again), as every other
+    request goes on without Redis for RETRY_SECONDS.
+    """
     global _redis_down_until
     if time.monotonic() < _redis_down_until:
-        return None
+        return None, False
     key = _generation_key()
+    keys = [key, revoked_key(session_id)] if session_id else [key]
     try:
         redis = _redis()
-        value = redis.get(key)
+        values = redis.mget(keys)
+        value = values[0]
         if value is None:  # first use, or Redis was emptied: every process reads afresh
             redis.set(key, secrets.token_hex(8), nx=True)
             value = redis.get(key)
     except RedisError as error:
         _redis_down_until = time.monotonic() + RETRY_SECONDS
         log.warning("identity cache off for %ss: Redis did not answer (%s)", RETRY_SECONDS, error)
-        return None
-    return value.decode() if value is not None else None
+        return None, False
+    revoked = len(values) > 1 and values[1] is not None
+    return (value.decode() if value is not None else None), revoked
+
+
+# -- sessions ended by a logout ------------------------------------------------------------
+
+SESSION_ID = "sid"  # the session's random id, given at login (bizkit.auth.views)
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def revoked_key(session_id: str) -> str:
+    return "bizkit:revoked-session:" + session_id
+
+
+def revoke_session(session_id: str | None) -> None:
+    """End one session on the server (a logout): a copy of its cookie is refused from the
+    next request on, in every process, while the user's other sessions go on. Kept as
+    long as the cookie's signature is accepted (PERMANENT_SESSION_LIFETIME)."""
+    global _redis_down_until
+    if not session_id:
+        return
+    key = revoked_key(session_id)
+    ttl = max(1, int(current_app.permanent_session_lifetime.total_seconds()))
+    try:
+        _redis().set(key, b"1", ex=ttl)
+        return
+    except RedisError:
+        pass
+    try:  # once more on a connection of its own, with more patience
+        with Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=3) as redis:
+            redis.set(key, b"1", ex=ttl)
+    except RedisError as error:
+        _redis_down_until = time.monotonic() + RETRY_SECONDS
+        log.error(
+            "logout not recorded: a copy of the logged-out session cookie still works (%s)",
+            error,
+        )
 
 
 def cached(user_id: int, generation: str | None) -> tuple[User, list[Membership]] | None:

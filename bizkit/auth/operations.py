@@ -14,6 +14,17 @@ from bizkit.core.permissions import ROLES
 from bizkit.core.timezones import utcnow
 from bizkit.extensions import db
 
+MAX_PASSWORD_LENGTH = 500
+"""The longest password accepted anywhere — set, changed or typed at login — so a
+password that could be set can always be used to sign in."""
+
+
+def _check_password_length(password: str, field: str) -> None:
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise BusinessRuleError(
+            _("Use at most %(num)d characters.", num=MAX_PASSWORD_LENGTH), field=field
+        )
+
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
@@ -46,6 +57,8 @@ def create_user(
     if find_user_by_email(email) is not None:
         raise BusinessRuleError(_("A user with this e-mail already exists."), field="email")
     one_time = password is None
+    if password is not None:
+        _check_password_length(password, "password")
     password = password or secrets.token_urlsafe(9)
     user = User(email=email, name=name.strip(), locale=locale, must_change_password=one_time)
     user.set_password(password)
@@ -81,6 +94,9 @@ def add_member(actor: User | None, user: User, role: str) -> Membership:
     ).scalar_one_or_none()
     if membership is not None and membership.active:
         raise BusinessRuleError(_("This person is already a member of the company."), field="email")
+    if membership is not None:
+        # Reactivating an old membership changes it: an owner's only by an owner.
+        _require_owner_for(actor, target=membership)
     if membership is None:
         membership = Membership(user=user, role=role, active=True)
         db.session.add(membership)
@@ -195,6 +211,7 @@ def reactivate_member(actor: User, membership: Membership) -> Membership:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
+    _check_password_length(new_password, "new_password")
     if not user.check_password(current_password):
         raise BusinessRuleError(_("The current password is not correct."), field="current_password")
     if current_password == new_password:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from bizkit.auth import bp
+from bizkit.auth import bp, identity
 from bizkit.auth import operations as ops
-from bizkit.auth.current import SESSION_COMPANY, active_memberships
+from bizkit.auth.current import SESSION_COMPANY, active_memberships, rotate_csrf
 from bizkit.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import render
@@ -22,22 +25,32 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_ip_limit() -> str:
+    return current_app.config["LOGIN_IP_RATE_LIMIT"]
+
+
 def _failed_login(_response) -> bool:
     return bool(g.get("login_failed"))
 
 
-def _email_key() -> str:
-    return "login-email:" + ops.normalise_email(request.form.get("email", ""))
+def _ip_email_key() -> str:
+    """Failed tries count per address and e-mail: someone mistyping (or guessing) other
+    e-mails from an office, or from behind a proxy all users share, does not lock the
+    others out."""
+    email = ops.normalise_email(request.form.get("email", ""))
+    return f"login-ip-email:{get_remote_address() or ''}:{email}"
 
 
 def _ip_key() -> str:
     return "login-ip:" + (get_remote_address() or "")
 
 
+# The remote address is the client's only when BIZKIT_PROXY_HOPS says how many proxies
+# stand in front (bizkit.config, bizkit.core.security.trust_proxies).
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, key_func=_ip_key, methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(_login_limit, key_func=_email_key, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(_login_ip_limit, key_func=_ip_key, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(_login_limit, key_func=_ip_email_key, methods=["POST"], deduct_when=_failed_login)
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("dashboard.index"))
@@ -54,7 +67,8 @@ def login():
             form.form_errors.append(_("Your account has no access to any company."))
         else:
             chosen_locale = session.get("locale")
-            session.clear()  # a fresh session on login: no fixation
+            session.clear()  # a fresh session on login: no fixation, a fresh CSRF secret
+            session[identity.SESSION_ID] = identity.new_session_id()
             login_user(user)
             if user.locale or chosen_locale:
                 session["locale"] = user.locale or chosen_locale
@@ -73,8 +87,9 @@ def logout():
     if request.method == "GET":
         # A bookmarked /logout asks first: logging out is a POST, protected by CSRF.
         return render("auth/logout.html")
+    identity.revoke_session(session.get(identity.SESSION_ID))  # a copied cookie ends too
     logout_user()
-    session.clear()
+    session.clear()  # and with it the CSRF secret: pages rendered before cannot post
     flash(_("You have been logged out."), "success")
     return redirect(url_for("auth.login"))
 
@@ -95,6 +110,7 @@ def switch_company():
             detail=_("You are not a member of that company."),
         )
     session[SESSION_COMPANY] = wanted
+    rotate_csrf()  # every page rendered for the other company can no longer post
     flash(_("Now working in %(name)s.", name=memberships[wanted].company.name), "success")
     return redirect(url_for("dashboard.index"))
 
@@ -108,9 +124,21 @@ def set_language():
         if current_user.is_authenticated:
             ops.set_preferred_locale(current_user, form.locale.data)
     target = form.next.data or request.referrer or ""
-    if not is_local_url(target):
+    if not is_local_url(target) or not _fetchable(target):
         target = url_for("dashboard.index")
     return redirect(target)
+
+
+def _fetchable(path: str) -> bool:
+    """Whether a GET of this local path reaches a page (not a POST-only address: 405)."""
+    adapter = current_app.url_map.bind(request.host, script_name=request.script_root)
+    try:
+        adapter.match(urlsplit(path).path, method="GET")
+    except MethodNotAllowed:
+        return False
+    except HTTPException:  # a redirect, a 404: what the page asked for, as before
+        return True
+    return True
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -9,20 +9,23 @@ and role, and every membership's company name and role. A rename or a role chang
 part of the key, so it shows on the next page; nothing needs invalidating.
 
 The two values that change from page to page, the CSRF token of the session and the
-address the language menu returns to, are rendered as placeholders and filled in (HTML
-escaped) for each request.
+address the language menu returns to (`return_address`, always one GET can fetch), are
+rendered as placeholders and filled in (HTML escaped) for each request.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
+from urllib.parse import urlsplit
 
-from flask import g, render_template, request
+from flask import g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+
+from bizkit.core.security import is_local_url
 
 MAX_ENTRIES = 2048
 
@@ -48,6 +51,21 @@ def _key(section: str | None) -> tuple:
     )
 
 
+def return_address() -> str:
+    """Where the language menu sends the reader back to: this page, when it can be
+    fetched again with GET. A page answering a POST (a form refused with 422 at
+    /settings/users/1/role) is not: then the page the form was sent from (the referrer,
+    when it is this site), else the dashboard."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path if request.query_string else request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.scheme in ("http", "https"):
+        target = referrer.path + ("?" + referrer.query if referrer.query else "")
+        if is_local_url(target):
+            return target
+    return url_for("dashboard.index")
+
+
 def page_chrome() -> Markup:
     """The chrome of the current page, for the signed-in user."""
     section = request.blueprint
@@ -62,7 +80,7 @@ def page_chrome() -> Markup:
         _rendered[key] = html
         if len(_rendered) > MAX_ENTRIES:
             _rendered.popitem(last=False)
-    here = request.full_path if request.query_string else request.path
+    here = return_address()
     # `html` is render_template's autoescaped output; Markup.replace escapes what it inserts.
     chrome = Markup(html)  # noqa: S704
     return chrome.replace(_CSRF, generate_csrf()).replace(_HERE, here)

@@ -6,7 +6,7 @@ import logging
 import math
 import time
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -42,6 +42,13 @@ MESSAGES = {
 }
 
 
+# Flask-WTF's reasons for a token that was BizKit's but belongs to an earlier session
+# secret (rotated on a company switch, a login or a logout).
+OUT_OF_DATE_REASONS = frozenset(
+    {"The CSRF tokens do not match.", "The CSRF session token is missing."}
+)
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
@@ -71,6 +78,16 @@ def error_response(status: int, message: str | None = None, headers: dict | None
     return html, status, headers
 
 
+def _names_another_company() -> bool:
+    """An htmx request from a page that names the company it was rendered for (the
+    order board's hx-vals) while another one is current now: reloading follows the switch."""
+    from bizkit.auth.current import SESSION_COMPANY
+
+    shown = request.values.get("company", "")
+    current = session.get(SESSION_COMPANY)
+    return is_htmx() and bool(shown) and current is not None and shown != str(current)
+
+
 def _retry_after_seconds() -> int:
     current = limiter.current_limit
     if current is not None and current.reset_at:
@@ -82,6 +99,18 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         db.session.rollback()
+        if _names_another_company():
+            return "", 200, {"HX-Refresh": "true"}  # as the order board does (orders.board)
+        if error.description in OUT_OF_DATE_REASONS:
+            # The page carries a token of an earlier session secret: rendered before a
+            # company switch, a logout or a login (bizkit.auth.views.rotate_csrf).
+            return error_response(
+                400,
+                _(
+                    "This page is out of date: you switched company or signed in again in "
+                    "another tab. Reload the page and try again."
+                ),
+            )
         return error_response(
             400,
             _("The form had expired or was not sent from BizKit. Reload the page and try again."),

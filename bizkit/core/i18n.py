@@ -37,7 +37,32 @@ def select_locale() -> str:
     company = g.get("company")
     if company is not None and company.locale in LOCALES:
         return company.locale
-    return request.accept_languages.best_match(LOCALES) or "en"
+    return browser_locale(request.accept_languages) or "en"
+
+
+def browser_locale(accepted) -> str | None:
+    """The first language the browser ranks highest that BizKit speaks: the exact locale
+    ("pt-BR" → pt_BR), else the same language in another region ("cs-CZ" → cs, "pt-PT"
+    and "pt" → pt_BR, "es-MX" → es). Werkzeug's `best_match` would prefer an exact match
+    ranked lower ("cs-CZ, en;q=0.5" gave English)."""
+    for value, quality in accepted:  # highest quality first, in the header's order
+        if quality <= 0 or value == "*":
+            continue
+        wanted = value.replace("-", "_").lower()
+        exact = _BY_TAG.get(wanted)
+        if exact is not None:
+            return exact
+        language = _BY_LANGUAGE.get(wanted.split("_", 1)[0])
+        if language is not None:
+            return language
+    return None
+
+
+_BY_TAG = {code.lower(): code for code in LOCALES}
+# For each language, the first locale of LOCALES that speaks it.
+_BY_LANGUAGE: dict[str, str] = {}
+for _code in LOCALES:
+    _BY_LANGUAGE.setdefault(_code.split("_", 1)[0].lower(), _code)
 
 
 class RequestDomain(Domain):

@@ -4,7 +4,8 @@ Ids are PostgreSQL `integer`s: an id beyond 2,147,483,647 in a path (`/customers
 99999999999`) or a query (`?group=...`) used to reach the database and fail there with
 a 500. `str.isdigit()` also accepts digits `int()` refuses ("²") or reads as other
 numbers ("٣"). And PostgreSQL cannot store the NUL character in text at all. Each of
-these now ends as a 404, an ignored filter or a clear 400, before any SQL.
+these now ends as a 404, an ignored filter or a clear 400, before any SQL — a NUL in
+the path as much as in the query string or a form.
 """
 
 from __future__ import annotations
@@ -47,12 +48,17 @@ def register_params(app: Flask) -> None:
 
     @app.before_request
     def _refuse_nul():
+        def refuse():
+            abort(
+                400,
+                description=_("The request contained a character that cannot be stored (NUL)."),
+            )
+
+        if "\x00" in request.path:  # a path segment (`/for/or%00der/1`) reaches SQL too
+            refuse()
         values = request.args.lists() if request.method in ("GET", "HEAD") else None
         if values is None:
             values = [*request.args.lists(), *request.form.lists()]
         for key, items in values:
             if "\x00" in key or any("\x00" in item for item in items):
-                abort(
-                    400,
-                    description=_("The request contained a character that cannot be stored (NUL)."),
-                )
+                refuse()

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import abort, g
+from flask import abort, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from bizkit.core.htmx import is_htmx
+from bizkit.core.security import is_local_url
 
 ROLES = ("owner", "admin", "staff", "kitchen", "accountant")
 
@@ -125,9 +129,9 @@ def requires(permission: str) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from bizkit.extensions import login_manager
-
-                return login_manager.unauthorized()
+                return unauthorized()
+            if not g.get("memberships"):
+                return no_access()
             if not can(permission):
                 abort(403)
             return view(*args, **kwargs)
@@ -136,6 +140,37 @@ def requires(permission: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def unauthorized():
+    """Not signed in (or the session ended): to the login page, and back here afterwards.
+
+    An htmx request gets `HX-Redirect`, so the browser goes to the login page instead of
+    htmx swapping the login page into the current one; afterwards back to the page the
+    browser showed (HX-Current-URL), not to the fragment's or the form's address.
+    """
+    from bizkit.extensions import login_manager
+
+    response = login_manager.unauthorized()  # flashes "Please log in to open this page."
+    if not is_htmx():
+        return response
+    return "", 200, {"HX-Redirect": url_for(login_manager.login_view, **_page_to_return_to())}
+
+
+def _page_to_return_to() -> dict:
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if page.netloc != request.host:
+        return {}
+    target = page.path + ("?" + page.query if page.query else "")
+    return {"next": target} if is_local_url(target) else {}
+
+
+def no_access():
+    """Signed in, but a member of no company any more (the access was removed): say so and
+    offer to log out, instead of a 403 whose links all lead back to a 403."""
+    if is_htmx():
+        return "", 200, {"HX-Refresh": "true"}  # the whole page, which says it
+    return render_template("auth/no_access.html"), 403
 
 
 def public(view: Callable) -> Callable:
@@ -150,9 +185,7 @@ def login_only(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            from bizkit.extensions import login_manager
-
-            return login_manager.unauthorized()
+            return unauthorized()
         return view(*args, **kwargs)
 
     wrapped.bizkit_permission = "login"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -27,7 +28,18 @@ def is_local_url(target: str | None) -> bool:
     return "\\" not in target and not any(ord(c) < 32 for c in target)
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind BIZKIT_PROXY_HOPS reverse proxies, take the client's address, scheme, host
+    and port from their X-Forwarded-* headers (bizkit.config); with 0, ignore them."""
+    hops = app.config.get("BIZKIT_PROXY_HOPS", 0)
+    if hops and not getattr(app.wsgi_app, "bizkit_proxy_fix", False):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        app.wsgi_app.bizkit_proxy_fix = True
+
+
 def register_security_headers(app: Flask) -> None:
+    trust_proxies(app)
+
     @app.after_request
     def _headers(response):
         headers = response.headers

@@ -32,3 +32,21 @@ def test_a_deactivated_user_is_signed_out_on_the_next_request(app, company, auth
         db.session.get(User, owner.id).active = False
     response = auth.get("/dashboard")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_logout_ends_a_copied_session_cookie_but_not_other_devices(app, owner, client):
+    laptop, phone = client, BrowserlikeClient(app, app.test_client())
+    laptop.login(owner)
+    phone.login(owner)
+    copied = laptop.raw.get_cookie("session").value
+    thief = BrowserlikeClient(app, app.test_client())
+    thief.raw.set_cookie("session", copied)
+    assert thief.get("/dashboard").status_code == 200
+
+    assert laptop.post("/logout").status_code == 302
+
+    lost = thief.get("/dashboard")
+    assert lost.status_code == 302 and "/login" in lost.headers["Location"]
+    assert phone.get("/dashboard").status_code == 200  # the user's other session goes on
+    laptop.login(owner)  # and signing in again on the laptop works
+    assert laptop.get("/dashboard").status_code == 200
