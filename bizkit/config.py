@@ -134,6 +134,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "NOTIFY_BACKEND": os.environ.get(
             "NOTIFY_BACKEND", "console" if env == "development" else "live"
         ),
+        # Hosts (or host:port) the SMS/WhatsApp provider address may name although they
+        # are not public https hosts (a provider inside the network); comma-separated.
+        "NOTIFY_PROVIDER_ALLOWED_HOSTS": os.environ.get("BIZKIT_NOTIFY_PROVIDER_ALLOWED_HOSTS", ""),
         "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6")),
         "NOTIFY_BACKOFF_SECONDS": float(os.environ.get("NOTIFY_BACKOFF_SECONDS", "30")),
         "NOTIFY_BACKOFF_MAX_SECONDS": float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", "3600")),

@@ -5,7 +5,13 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel import Locale
+from babel.numbers import (
+    format_currency,
+    get_currency_name,
+    get_currency_precision,
+    get_territory_currencies,
+)
 
 # The one rounding rule: half away from zero ("commercial" rounding), to the
 # currency's minor unit (2 places for EUR and CZK, 0 for JPY).
@@ -23,11 +29,37 @@ def minor_places(currency: str) -> int:
 
 
 @lru_cache(maxsize=1)
-def supported_currencies() -> tuple[str, ...]:
-    """The ISO codes a company may keep its money in (minor unit of 2 places or coarser)."""
-    return tuple(
-        sorted(c for c in list_currencies() if len(c) == 3 and minor_places(c) <= STORED_PLACES)
+def legal_tender() -> frozenset[str]:
+    """The currencies legal tender in some territory today (CLDR through Babel): no gold
+    (XAU), test codes (XTS, XXX), funds codes or withdrawn currencies (DEM, SKK)."""
+    return frozenset(
+        code
+        for territory in Locale("en").territories
+        for code in get_territory_currencies(territory, tender=True)
     )
+
+
+@lru_cache(maxsize=1)
+def supported_currencies() -> tuple[str, ...]:
+    """The ISO codes a company may choose for its money: legal tender today, with a minor
+    unit of 2 places or coarser (amounts are stored to the cent)."""
+    return tuple(sorted(c for c in legal_tender() if minor_places(c) <= STORED_PLACES))
+
+
+def currency_choices(locale: str, current: str | None = None) -> list[tuple[str, str]]:
+    """`[(code, "Euro (EUR)"), ...]` in `locale`'s words, sorted by name: the supported
+    currencies plus `current` (a company keeps a currency no longer offered)."""
+    codes = {*supported_currencies(), *filter(None, [current])}
+    return sorted(
+        ((code, _currency_label(code, locale)) for code in codes),
+        key=lambda pair: pair[1].casefold(),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _currency_label(code: str, locale: str) -> str:
+    name = get_currency_name(code, locale=locale)
+    return f"{name[:1].upper()}{name[1:]} ({code})" if name != code else code
 
 
 def check_minor_unit(amount: Decimal, currency: str, field: str) -> Decimal:

@@ -10,9 +10,12 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import logging
+import re
 import smtplib
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -73,6 +76,23 @@ class OutgoingMessage:
 
 # -- e-mail -------------------------------------------------------------------------------
 
+# Control characters (C0, DEL, C1) and Unicode line/paragraph separators: in a header value
+# they would end the header (CR, LF) or make it unparseable.
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_text(value: str | None) -> str:
+    """`value` on one line: every run of control characters becomes one space. The forms
+    refuse such values, but a value stored before they did must not stop the mail."""
+    return " ".join(_HEADER_UNSAFE.sub(" ", value or "").split())
+
+
+def _address(name: str | None, address: str) -> str:
+    """`Name <address>`, RFC 2047-encoded where needed, from one-line parts."""
+    name = header_text(name)
+    address = header_text(address).replace(" ", "")
+    return formataddr((name, address)) if name else address
+
 
 def build_email(message: OutgoingMessage, sender: str, domain: str) -> Message:
     """The MIME message: text and HTML alternatives, then attachments.
@@ -96,12 +116,12 @@ def build_email(message: OutgoingMessage, sender: str, domain: str) -> Message:
             email.attach(part)
     else:
         email = body
-    _, address = parseaddr(sender)
-    email["From"] = formataddr((message.from_name, address)) if message.from_name else sender
-    email["To"] = formataddr((message.to_name or "", message.to))
-    if message.reply_to:
-        email["Reply-To"] = message.reply_to
-    email["Subject"] = Header(message.subject, "utf-8")
+    sender_name, address = parseaddr(sender)
+    email["From"] = _address(header_text(message.from_name) or sender_name, address)
+    email["To"] = _address(message.to_name, message.to)
+    if header_text(message.reply_to):
+        email["Reply-To"] = _address(None, message.reply_to)
+    email["Subject"] = Header(header_text(message.subject), "utf-8")
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(f"notification-{message.notification_id}", domain=domain)
     email["Content-Language"] = message.locale.replace("_", "-")
@@ -187,6 +207,53 @@ def _close_quietly(key) -> None:
 # -- SMS and WhatsApp ---------------------------------------------------------------------
 
 
+def provider_url_problem(url: str, *, allow_local: bool = False, allowed_hosts=()) -> str | None:
+    """Why BizKit must not POST to `url`, or None when it may.
+
+    The address is the tenant's to choose, and the worker shows the reply to the tenant:
+    an address inside our network (cloud metadata at 169.254.169.254, Redis on
+    127.0.0.1:6379, PostgreSQL on localhost) would be a server-side request forgery. So:
+    https only, and every address the host name resolves to must be public (not private,
+    loopback, link-local, multicast, reserved or unspecified). `allow_local` (development
+    and testing) and `allowed_hosts` (host or host:port entries, configuration) lift both
+    rules. Checked when the settings are saved and again before each send (a name may
+    resolve elsewhere by then); redirects are never followed (ProviderChannel).
+    """
+    parts = urllib.parse.urlsplit(url or "")
+    try:
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return "the port is not a number"
+    if parts.scheme not in ("http", "https") or not host:
+        return "not an http(s) address"
+    entries = {str(entry).lower() for entry in allowed_hosts or ()}
+    if allow_local or host in entries or (port and f"{host}:{port}" in entries):
+        return None
+    if parts.scheme != "https":
+        return "not https"
+    try:
+        infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return "the host name cannot be resolved"
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if address.version == 6 and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast or address.is_reserved:
+            return f"{host} resolves to an internal address ({address})"
+    return None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is the provider's error: following it could lead inside our network."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects())
+
+
 class ProviderChannel:
     """A Twilio-compatible Messages API: POST form fields, HTTP basic auth, JSON reply.
 
@@ -195,8 +262,21 @@ class ProviderChannel:
     An `Idempotency-Key` per notification lets a provider that supports it drop a repeat.
     """
 
-    def __init__(self, kind, base_url, account, token, sender, timeout):
+    def __init__(
+        self,
+        kind,
+        base_url,
+        account,
+        token,
+        sender,
+        timeout,
+        *,
+        allow_local=False,
+        allowed_hosts=(),
+    ):
         self.kind = kind
+        self.allow_local = allow_local
+        self.allowed_hosts = allowed_hosts
         self.base_url = (base_url or "").rstrip("/")
         self.account = account or ""
         self.token = token or ""
@@ -206,6 +286,11 @@ class ProviderChannel:
     def send(self, message: OutgoingMessage) -> str | None:
         if not (self.base_url and self.account and self.token and self.sender):
             raise PermanentFailure("The SMS/WhatsApp provider is not configured.")
+        problem = provider_url_problem(
+            self.base_url, allow_local=self.allow_local, allowed_hosts=self.allowed_hosts
+        )
+        if problem:
+            raise PermanentFailure(f"The provider address is not allowed: {problem}.")
         prefix = "whatsapp:" if self.kind == "whatsapp" else ""
         body = urllib.parse.urlencode(
             {"To": prefix + message.to, "From": prefix + self.sender, "Body": message.short}
@@ -225,7 +310,7 @@ class ProviderChannel:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 reply = _json(response.read())
                 return str(reply.get("sid") or "") or None
         except urllib.error.HTTPError as error:

@@ -40,7 +40,7 @@ from bizkit.notifications.channels import (
     SmtpChannel,
 )
 from bizkit.notifications.models import PENDING, Notification, NotificationSettings
-from bizkit.notifications.operations import default_settings
+from bizkit.notifications.operations import default_settings, provider_url_rules
 from bizkit.notifications.templates import render_message
 
 log = logging.getLogger("bizkit.notifications")
@@ -144,6 +144,7 @@ def channel_for(notification, settings):
         crypto.decrypt(settings.provider_token_encrypted),
         settings.whatsapp_from if notification.channel == "whatsapp" else settings.sms_from,
         timeout,
+        **provider_url_rules(),
     )
 
 

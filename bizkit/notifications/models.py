@@ -37,6 +37,14 @@ PENDING = ("queued", "retrying")
 OUTCOMES = ("sent", "temporary", "permanent", "interrupted")
 
 
+# What the log's search matches: address, name and subject, accents and case folded by
+# bizkit_fold() (as every list searches, bizkit.core.search), behind a trigram index.
+SEARCH_EXPRESSION = (
+    "bizkit_fold(coalesce(recipient, '') || ' ' || coalesce(recipient_name, '') || ' ' || "
+    "coalesce(subject, ''))"
+)
+
+
 def _in(column: str, values) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
@@ -52,6 +60,13 @@ class Notification(TenantMixin, db.Model):
         Index("ix_notification_company_newest", "company_id", "id"),
         Index("ix_notification_company_status", "company_id", "status", "id"),
         Index("ix_notification_company_entity", "company_id", "entity_type", "entity_id", "id"),
+        # The search (migration 0021); company_id inside the GIN index via btree_gin.
+        Index(
+            "ix_notification_company_search",
+            "company_id",
+            text(f"{SEARCH_EXPRESSION} gin_trgm_ops"),
+            postgresql_using="gin",
+        ),
         # The sweeper's scan across companies: only rows still waiting or in flight.
         Index(
             "ix_notification_unfinished_due",

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Text, func, literal_column, select, update
 
 from bizkit.auth.models import Membership, User
 from bizkit.core import audit, crypto
@@ -24,17 +24,21 @@ from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import AuditEntry, Company
 from bizkit.core.pagination import Page, keyset_page
 from bizkit.core.permissions import role_can
+from bizkit.core.search import contains_folded
 from bizkit.core.tenancy import current_company_id
 from bizkit.extensions import db
 from bizkit.notifications import outbox
+from bizkit.notifications.channels import provider_url_problem
 from bizkit.notifications.models import (
     PENDING,
+    SEARCH_EXPRESSION,
     STATUSES,
     DeliveryAttempt,
     Notification,
     NotificationSettings,
 )
 from bizkit.notifications.templates import EVENTS, message_locale
+from bizkit.settings.operations import refuse_control_characters
 
 PAGE_SIZE = 50
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -71,7 +75,19 @@ SETTINGS_FIELDS = (
 )
 
 
+SINGLE_LINE_FIELDS = (
+    "sender_name",
+    "reply_to",
+    "provider_base_url",
+    "provider_account",
+    "provider_token",
+    "sms_from",
+    "whatsapp_from",
+)
+
+
 def _clean_settings(values: dict) -> dict:
+    refuse_control_characters(values, SINGLE_LINE_FIELDS)
     clean = {}
     for key in ("sender_name", "provider_account"):
         if key in values:
@@ -94,6 +110,14 @@ def _clean_settings(values: dict) -> dict:
                 _("Enter the provider's address, e.g. https://api.twilio.com."),
                 field="provider_base_url",
             )
+        if url and provider_url_problem(url, **provider_url_rules()):
+            raise BusinessRuleError(
+                _(
+                    "Enter the provider's public https address, e.g. https://api.twilio.com; "
+                    "addresses inside a private network are not allowed."
+                ),
+                field="provider_base_url",
+            )
         clean["provider_base_url"] = url[:200] or None
     for key in ("sms_from", "whatsapp_from"):
         if key in values:
@@ -107,6 +131,20 @@ def _clean_settings(values: dict) -> dict:
         if key in values:
             clean[key] = bool(values[key])
     return clean
+
+
+def provider_url_rules() -> dict:
+    """What channels.provider_url_problem() lets through besides public https addresses:
+    anything in development and testing (a local provider stand-in), and the hosts listed
+    in NOTIFY_PROVIDER_ALLOWED_HOSTS (e.g. an internal SMS gateway)."""
+    config = current_app.config
+    hosts = config.get("NOTIFY_PROVIDER_ALLOWED_HOSTS") or ()
+    if isinstance(hosts, str):  # "sms.internal, gw.internal:8443" from the environment
+        hosts = [host.strip() for host in hosts.split(",")]
+    return {
+        "allow_local": config.get("BIZKIT_ENV") in ("development", "testing"),
+        "allowed_hosts": tuple(host for host in hosts if host),
+    }
 
 
 def update_settings(actor, values: dict) -> NotificationSettings:
@@ -288,20 +326,62 @@ def cancel_scheduled(actor, entity_type: str, entity_id: int, reason: str) -> in
     return len(cancelled)
 
 
+def _channel_off_message(channel: str) -> str:
+    return {
+        "email": _("Sending e-mails is switched off in the notification settings."),
+        "sms": _("Sending SMS is switched off in the notification settings."),
+        "whatsapp": _("Sending WhatsApp messages is switched off in the notification settings."),
+    }[channel]
+
+
+def current_contact(notification: Notification) -> tuple[str, str | None]:
+    """(address, name) to send `notification` to again: the customer's or staff member's
+    contact for its channel as it is now, not as it was. A BusinessRuleError when the
+    channel is off now, or the person has no contact for it any more, or was erased."""
+    from bizkit.customers.models import Customer
+
+    channel = notification.channel
+    # Staff messages go out whatever the customer channels say (notify_staff).
+    if channel in ("email", "sms", "whatsapp") and notification.user_id is None:
+        settings = settings_of()
+        if not getattr(settings, f"{channel}_enabled"):
+            raise BusinessRuleError(_channel_off_message(channel))
+    customer = (
+        db.session.get(Customer, notification.customer_id) if notification.customer_id else None
+    )
+    if customer is not None:
+        if customer.erased_at is not None:
+            raise BusinessRuleError(_("The recipient's personal data was erased."))
+        if channel == "email":
+            if not customer.email:
+                raise BusinessRuleError(_("The customer has no e-mail address any more."))
+            return customer.email, customer.name
+        if channel in ("sms", "whatsapp"):
+            if not customer.phone:
+                raise BusinessRuleError(_("The customer has no phone number any more."))
+            return customer.phone, customer.name
+    user = db.session.get(User, notification.user_id) if notification.user_id else None
+    if user is not None and channel == "email":
+        return user.email, user.name
+    return notification.recipient, notification.recipient_name
+
+
 def resend(actor, notification: Notification) -> Notification:
-    """Send a finished message again as a new notification (the original stays as it was)."""
+    """Send a finished message again as a new notification (the original stays as it was),
+    to the recipient's contact for that channel as it is now (see current_contact)."""
     if notification.status not in ("sent", "failed", "cancelled"):
         raise BusinessRuleError(
             _("This message is still on its way; it can be sent again once it has finished.")
         )
     if notification.recipient == ERASED_RECIPIENT:
         raise BusinessRuleError(_("The recipient's personal data was erased."))
+    recipient, recipient_name = current_contact(notification)
     copy = queue_notification(
         actor,
         event=notification.event,
         channel=notification.channel,
-        recipient=notification.recipient,
-        recipient_name=notification.recipient_name,
+        recipient=recipient,
+        recipient_name=recipient_name,
         locale=notification.locale,
         context=notification.context,
         customer_id=notification.customer_id,
@@ -316,7 +396,7 @@ def resend(actor, notification: Notification) -> Notification:
         "notification.resend",
         copy,
         {"resent_from": [None, notification.id]},
-        label=notification.recipient,
+        label=recipient,
     )
     db.session.flush()
     return copy
@@ -333,6 +413,13 @@ class NotificationFilter:
     event: str = ""
 
 
+def search_conditions(query: str) -> list:
+    """Accent- and case-insensitive ("zolkiewski" finds "Żółkiewski"): each word anywhere
+    in address, name or subject, served by ix_notification_company_search."""
+    folded = literal_column(SEARCH_EXPRESSION, Text())
+    return [contains_folded(folded, term) for term in query.split()[:6]]
+
+
 def search_notifications(flt: NotificationFilter, cursor=None, limit=PAGE_SIZE) -> Page:
     stmt = select(Notification)
     if flt.status in STATUSES:
@@ -341,17 +428,7 @@ def search_notifications(flt: NotificationFilter, cursor=None, limit=PAGE_SIZE) 
         stmt = stmt.where(Notification.channel == flt.channel)
     if flt.event in EVENTS:
         stmt = stmt.where(Notification.event == flt.event)
-    if flt.query:
-        pattern = (
-            "%" + flt.query.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        )
-        stmt = stmt.where(
-            or_(
-                Notification.recipient.ilike(pattern),
-                Notification.recipient_name.ilike(pattern),
-                Notification.subject.ilike(pattern),
-            )
-        )
+    stmt = stmt.where(*search_conditions(flt.query))
     return keyset_page(
         stmt,
         [Notification.id],

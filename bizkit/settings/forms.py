@@ -1,3 +1,4 @@
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -5,7 +6,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from bizkit.config import LOCALES
 from bizkit.core.forms import Form, choices
 from bizkit.core.i18n import LOCALE_NAMES
-from bizkit.core.money import supported_currencies
+from bizkit.core.money import currency_choices
 from bizkit.core.permissions import ROLE_LABELS, ROLES
 from bizkit.core.timezones import all_timezones
 
@@ -35,9 +36,11 @@ class CompanyForm(Form):
     def __init__(self, *args, current_currency: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = choices((z, z.replace("_", " ")) for z in ("UTC", *all_timezones()))
-        # A company already keeping a currency BizKit no longer offers may keep it.
-        offered = sorted({*supported_currencies(), *filter(None, [current_currency])})
-        self.currency.choices = choices((c, c) for c in offered)
+        # Legal tender today, by name in the reader's language ("Česká koruna (CZK)"); a
+        # company already keeping a currency BizKit no longer offers may keep it.
+        self.currency.choices = choices(
+            currency_choices(str(get_locale() or "en"), current_currency)
+        )
 
 
 class AddUserForm(Form):

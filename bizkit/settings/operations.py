@@ -10,7 +10,7 @@ from babel.numbers import list_currencies
 from flask_babel import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -18,7 +18,7 @@ from bizkit.config import LOCALES
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import BUSINESS_TYPES, Company
-from bizkit.core.money import minor_places, supported_currencies
+from bizkit.core.money import STORED_PLACES, minor_places, supported_currencies
 from bizkit.core.tenancy import company_scope
 from bizkit.core.timezones import is_valid_timezone
 from bizkit.extensions import db
@@ -64,7 +64,27 @@ def normalise_vat_id(value: str | None) -> str | None:
         ) from None
 
 
+# Line breaks and other control characters: Unicode's Cc (C0, DEL, C1) and the line and
+# paragraph separators. A single-line value with one of them could split a mail header.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def refuse_control_characters(values: dict, fields) -> None:
+    """A message next to the first of `fields` whose value holds a line break or another
+    control character: single-line values (names end up in e-mail headers) keep none."""
+    for key in fields:
+        value = values.get(key)
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise BusinessRuleError(
+                _("Line breaks and other control characters are not allowed here."), field=key
+            )
+
+
+SINGLE_LINE_FIELDS = ("name", "vat_id", "street", "city", "postal_code", "country", "iban")
+
+
 def _clean_profile(values: dict, current_currency: str | None = None) -> dict:
+    refuse_control_characters(values, SINGLE_LINE_FIELDS)
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
     if "name" in clean and not clean["name"]:
         raise BusinessRuleError(_("The company needs a name."), field="name")
@@ -81,6 +101,15 @@ def _clean_profile(values: dict, current_currency: str | None = None) -> dict:
         if (
             clean["currency"] not in supported_currencies()
             and clean["currency"] != current_currency  # a company that has it keeps it
+            and minor_places(clean["currency"]) <= STORED_PLACES
+        ):
+            raise BusinessRuleError(
+                _("%(currency)s is not legal tender anywhere today.", currency=clean["currency"]),
+                field="currency",
+            )
+        if (
+            clean["currency"] not in supported_currencies()
+            and clean["currency"] != current_currency
         ):
             raise BusinessRuleError(
                 _(
@@ -125,12 +154,47 @@ def create_company(actor, name: str, slug: str | None = None, **profile) -> Comp
     return company
 
 
+def has_money_records(company_id: int) -> bool:
+    """Whether any stored amount of the company is in its currency: an order, a payment,
+    a promo code with an amount (a fixed discount or a minimum order total), a gift
+    voucher or a store credit movement. One query of EXISTS, each by a company index."""
+    from bizkit.customers.models import StoreCreditMovement
+    from bizkit.orders.models import GiftVoucher, Order, Payment, Voucher
+
+    checks = [
+        exists().where(model.company_id == company_id)
+        for model in (Order, Payment, GiftVoucher, StoreCreditMovement)
+    ]
+    checks.append(
+        exists().where(
+            Voucher.company_id == company_id,
+            or_(Voucher.kind != "percent", Voucher.min_order_total.is_not(None)),
+        )
+    )
+    return bool(db.session.execute(select(or_(*checks))).scalar())
+
+
 def update_company(actor, company: Company, values: dict) -> Company:
-    """Change the company profile; only PROFILE_FIELDS are accepted; the change is audited."""
+    """Change the company profile; only PROFILE_FIELDS are accepted; the change is audited.
+
+    The currency cannot change once amounts are stored: they would silently be read in
+    the new currency (17 CZK orders becoming 17 EUR orders)."""
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise BusinessRuleError(_("Unknown field."), field=sorted(unknown)[0])
-    for key, value in _clean_profile(values, company.currency).items():
+    clean = _clean_profile(values, company.currency)
+    if clean.get("currency", company.currency) != company.currency and has_money_records(
+        company.id
+    ):
+        raise BusinessRuleError(
+            _(
+                "The currency cannot be changed: the company already has orders, payments, "
+                "vouchers or store credit in %(currency)s.",
+                currency=company.currency,
+            ),
+            field="currency",
+        )
+    for key, value in clean.items():
         setattr(company, key, value)
     changes = audit.pending_changes(company)
     if changes:

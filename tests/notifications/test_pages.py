@@ -47,6 +47,7 @@ ROUTES = [
         {"sender_name": "X", "email_enabled": "y"},
     ),
     ("GET", "/settings/notifications/preview", "settings.view", None),
+    ("GET", "/settings/notifications/preview/email", "settings.view", None),
 ]
 
 
