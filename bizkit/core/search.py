@@ -15,3 +15,14 @@ def contains_folded(column, term: str):
     """
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.like(func.concat("%", func.bizkit_fold(escaped), "%"))
+
+
+# Alphabetical order of a `name` column, accents and case folded: under the `C`
+# collation (the embedded PostgreSQL, many servers) "Čapek" would sort after "Zuzana".
+# Lists that page by name index this expression: (company_id, bizkit_fold(name), id).
+SORT_NAME = "bizkit_fold(name::text)"
+
+
+def sort_name(column):
+    """The folded sort key of a name column (the expression SORT_NAME indexes)."""
+    return func.bizkit_fold(column)

@@ -24,12 +24,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bizkit.core.search import SORT_NAME
 from bizkit.core.session import TenantMixin
 from bizkit.extensions import db
 
 # Folded (lower case, accents removed) text the list search matches with pg_trgm.
 # bizkit_fold() is an IMMUTABLE wrapper of unaccent(), created by the customers migration.
-SORT_NAME = "bizkit_fold(name::text)"
 SEARCH_EXPRESSION = (
     "bizkit_fold(coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || "
     "coalesce(phone, '') || ' ' || coalesce(company_name, '') || ' ' || "

@@ -390,7 +390,11 @@ def create_group(actor, name: str) -> CustomerGroup:
 
 
 def groups() -> list[CustomerGroup]:
-    return list(db.session.execute(select(CustomerGroup).order_by(CustomerGroup.name)).scalars())
+    return list(
+        db.session.execute(
+            select(CustomerGroup).order_by(func.bizkit_fold(CustomerGroup.name), CustomerGroup.id)
+        ).scalars()
+    )
 
 
 # --- search -------------------------------------------------------------------------------

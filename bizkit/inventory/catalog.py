@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.money import check_minor_unit, company_currency
+from bizkit.core.search import sort_name
 from bizkit.extensions import db
 from bizkit.inventory.models import (
     CATEGORY_SIBLING_NAME,
@@ -132,7 +133,9 @@ def save_tax_rate(actor, rate: TaxRate | None, *, name, percent, is_default=Fals
 
 def category_tree() -> list[tuple[Category, int]]:
     """Every category in tree order with its depth (one query; catalogs are small)."""
-    rows = db.session.execute(select(Category).order_by(Category.name, Category.id)).scalars()
+    rows = db.session.execute(
+        select(Category).order_by(sort_name(Category.name), Category.id)
+    ).scalars()
     children: dict[int | None, list[Category]] = {}
     for cat in rows:
         children.setdefault(cat.parent_id, []).append(cat)

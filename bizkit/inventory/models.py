@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from bizkit.core.search import SORT_NAME
 from bizkit.core.session import TenantMixin
 from bizkit.extensions import db
 from bizkit.inventory.units import DEFAULT_UNIT
@@ -127,7 +128,8 @@ class Product(TenantMixin, db.Model):
             "OR (kind = 'product' AND duration_minutes IS NULL)",
             name="service_duration",
         ),
-        Index("ix_product_company_name", "company_id", "name", "id"),
+        # The list's alphabetical order, accents and case folded (migration 0022).
+        Index("ix_product_company_sort_name", "company_id", text(SORT_NAME), "id"),
         Index("ix_product_company_created", "company_id", "created_at", "id"),
     )
 

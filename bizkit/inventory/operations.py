@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import Company
+from bizkit.core.search import sort_name
 from bizkit.core.tenancy import current_company_id
 from bizkit.extensions import db
 from bizkit.inventory.catalog import (  # noqa: F401 (re-exported: one door for callers)
@@ -88,7 +89,9 @@ def create_default_location(company) -> None:
 
 def locations() -> list[StockLocation]:
     """The company's locations, default first (read-only: GET pages call this)."""
-    query = select(StockLocation).order_by(StockLocation.is_default.desc(), StockLocation.name)
+    query = select(StockLocation).order_by(
+        StockLocation.is_default.desc(), sort_name(StockLocation.name)
+    )
     return list(db.session.execute(query).scalars())
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import contains_eager
 
 from bizkit.core.pagination import Page, keyset_page
-from bizkit.core.search import contains_folded
+from bizkit.core.search import contains_folded, sort_name
 from bizkit.inventory.models import ZERO, Category, Product, Variant
 from bizkit.inventory.operations import descendant_ids, low_stock_condition
 
@@ -65,9 +65,13 @@ def _product_conditions(filters: CatalogFilters):
     return conditions
 
 
+# By name: accents and case folded ("Čaj" among the C's, not after Z as under the C
+# collation), along ix_product_company_sort_name.
+_PRODUCT_SORT_NAME = sort_name(Product.name)
+
 PRODUCT_SORTS = {
-    "name": ([Product.name, Product.id], False),
-    "-name": ([Product.name, Product.id], True),
+    "name": ([_PRODUCT_SORT_NAME, Product.id], False),
+    "-name": ([_PRODUCT_SORT_NAME, Product.id], True),
     "newest": ([Product.created_at, Product.id], True),
     "oldest": ([Product.created_at, Product.id], False),
 }
@@ -107,6 +111,7 @@ def list_products(filters: CatalogFilters, cursor: str | None = None, limit: int
             Product.duration_minutes,
             Product.created_at,
             Category.name.label("category_name"),
+            _PRODUCT_SORT_NAME.label("sort_name"),
             *totals.c,
         )
         .select_from(Product)
@@ -135,7 +140,7 @@ def list_products(filters: CatalogFilters, cursor: str | None = None, limit: int
         cursor,
         limit,
         descending=descending,
-        key=lambda p: [p.name, p.id],
+        key=lambda p: [p.sort_name, p.id],
         parse=lambda v: [str(v[0]), int(v[1])],
         entities=False,
     )
@@ -144,9 +149,11 @@ def list_products(filters: CatalogFilters, cursor: str | None = None, limit: int
 _AVAILABLE = Variant.on_hand - Variant.reserved
 _SHORTFALL = Variant.on_hand - Variant.reserved - func.coalesce(Variant.low_stock_threshold, 0)
 
+_VARIANT_SORT_NAME = sort_name(Variant.name)
+
 VARIANT_SORTS = {
-    "name": ([Product.name, Variant.name, Variant.id], False),
-    "-name": ([Product.name, Variant.name, Variant.id], True),
+    "name": ([_PRODUCT_SORT_NAME, _VARIANT_SORT_NAME, Variant.id], False),
+    "-name": ([_PRODUCT_SORT_NAME, _VARIANT_SORT_NAME, Variant.id], True),
     "sku": ([Variant.sku, Variant.id], False),
     "available": ([_AVAILABLE, Variant.id], False),
     "shortfall": ([_SHORTFALL, Variant.id], False),
@@ -154,8 +161,11 @@ VARIANT_SORTS = {
 
 
 def _variant_key(sort: str):
-    if sort in ("name", "-name"):
-        return lambda v: [v.product.name, v.name, v.id], lambda c: [str(c[0]), str(c[1]), int(c[2])]
+    if sort in ("name", "-name"):  # (rows with the folded names, see list_variants)
+        return (
+            lambda r: [r.product_sort, r.variant_sort, r.Variant.id],
+            lambda c: [str(c[0]), str(c[1]), int(c[2])],
+        )
     if sort == "sku":
         return lambda v: [v.sku, v.id], lambda c: [str(c[0]), int(c[1])]
     if sort == "available":
@@ -177,7 +187,18 @@ def list_variants(filters: CatalogFilters, cursor: str | None = None, limit: int
     sort = filters.sort if filters.sort in VARIANT_SORTS else "name"
     columns, descending = VARIANT_SORTS[sort]
     key, parse = _variant_key(sort)
-    return keyset_page(stmt, columns, cursor, limit, descending=descending, key=key, parse=parse)
+    if sort not in ("name", "-name"):
+        return keyset_page(
+            stmt, columns, cursor, limit, descending=descending, key=key, parse=parse
+        )
+    # By name the cursor holds the folded names (the sort's values), read with the rows.
+    stmt = stmt.add_columns(
+        _PRODUCT_SORT_NAME.label("product_sort"), _VARIANT_SORT_NAME.label("variant_sort")
+    )
+    page = keyset_page(
+        stmt, columns, cursor, limit, descending=descending, key=key, parse=parse, entities=False
+    )
+    return Page(rows=[row.Variant for row in page.rows], next_cursor=page.next_cursor)
 
 
 def low_stock_page(cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:

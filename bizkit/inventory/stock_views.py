@@ -15,6 +15,7 @@ from bizkit.core.htmx import render
 from bizkit.core.pagination import next_page_url
 from bizkit.core.params import parse_id
 from bizkit.core.permissions import can, requires
+from bizkit.core.search import sort_name
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
 from bizkit.inventory import bp, queries
@@ -115,7 +116,7 @@ def _variants_by_id(ids: list[int]) -> list[Variant]:
         .join(Variant.product)
         .options(contains_eager(Variant.product))
         .where(Variant.id.in_(ids))
-        .order_by(Product.name, Variant.name, Variant.id)
+        .order_by(sort_name(Product.name), sort_name(Variant.name), Variant.id)
     ).scalars()
     found = list(rows)
     if len(found) != len(set(ids)):

@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import contains_eager, joinedload
 
 from bizkit.core.pagination import Page, keyset_page
-from bizkit.core.search import contains_folded
+from bizkit.core.search import contains_folded, sort_name
 from bizkit.customers import operations as customer_ops
 from bizkit.extensions import db
 from bizkit.inventory.models import Product, Variant
@@ -103,7 +103,7 @@ def sellable_variants(q: str, limit: int = PICKER_SIZE) -> list[Variant]:
         .options(contains_eager(Variant.product))
         .where(Variant.active.is_(True), Product.active.is_(True))
         .where(*(contains_folded(Variant.search_text, term) for term in terms))
-        .order_by(Product.name, Variant.name, Variant.id)
+        .order_by(sort_name(Product.name), sort_name(Variant.name), Variant.id)
         .limit(limit)
     )
     return list(db.session.execute(stmt).scalars())

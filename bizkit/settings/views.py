@@ -19,6 +19,7 @@ from bizkit.core.htmx import render
 from bizkit.core.pagination import next_page_url
 from bizkit.core.params import parse_id
 from bizkit.core.permissions import can, requires
+from bizkit.core.search import sort_name
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
 from bizkit.settings import bp
@@ -60,7 +61,9 @@ def update_company():
 def _members() -> list[Membership]:
     return list(
         db.session.execute(
-            select(Membership).join(Membership.user).order_by(Membership.active.desc(), User.name)
+            select(Membership)
+            .join(Membership.user)
+            .order_by(Membership.active.desc(), sort_name(User.name), User.id)
         ).scalars()
     )
 
