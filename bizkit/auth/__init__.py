@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from bizkit.auth import views  # noqa: E402,F401
+from bizkit.auth import two_step_views, views  # noqa: E402,F401

@@ -1,5 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, SelectField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from bizkit.auth.operations import MAX_PASSWORD_LENGTH
@@ -45,3 +52,26 @@ class LanguageForm(Form):
         _l("Language"), choices=choices((code, LOCALE_NAMES[code]) for code in LOCALES)
     )
     next = HiddenField()
+
+
+class SecondStepForm(Form):
+    """The code after the password (or when confirming the set-up): six digits from
+    the app or, at login and to switch it off, a recovery code."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+
+
+class ConfirmTwoStepForm(Form):
+    """Switching two-step sign-in off, or new recovery codes: the password and a code."""
+
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    code = StringField(
+        _l("Code from the app, or a recovery code"),
+        validators=[DataRequired(), Length(max=40)],
+    )
+
+
+class ResetPasswordForm(Form):
+    switch_off_two_step = BooleanField(_l("Also switch off two-step sign-in"))

@@ -7,11 +7,13 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
     String,
+    Text,
     UniqueConstraint,
     func,
 )
@@ -41,6 +43,16 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Two-step sign-in (bizkit.auth.two_step): the TOTP secret, Fernet-encrypted
+    # (bizkit.core.crypto); set but not enabled while the user is setting it up.
+    totp_secret: Mapped[str | None] = mapped_column(Text)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last 30-second step whose code was accepted: a code is never taken twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def two_step_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -63,6 +75,24 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app, kept as a hash.
+
+    Rows rather than a JSON array on the user: using a code is one UPDATE guarded by
+    `used_at IS NULL` (two requests cannot both use it), and the user row, which every
+    process keeps in memory (bizkit.auth.identity), stays small."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Membership(TenantMixin, db.Model):

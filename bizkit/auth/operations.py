@@ -7,6 +7,7 @@ import secrets
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from bizkit.auth import two_step
 from bizkit.auth.models import Membership, User
 from bizkit.core import audit
 from bizkit.core.errors import BusinessRuleError
@@ -45,8 +46,12 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.active:
         return None
-    user.last_login_at = utcnow()
     return user
+
+
+def record_login(user: User) -> None:
+    """The user is signed in (after the password, and the second step when it is on)."""
+    user.last_login_at = utcnow()
 
 
 def create_user(
@@ -221,6 +226,56 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     user.set_password(new_password)
     user.must_change_password = False
     db.session.flush()
+
+
+def reset_password(
+    actor: User, membership: Membership, *, switch_off_two_step: bool = False
+) -> str:
+    """Give a member who cannot sign in a new one-time password (returned once): they
+    choose their own at the next login, and every session of theirs ends (the session
+    cookie carries a fingerprint of the password hash). Their two-step sign-in stays on
+    unless an owner switches it off too (a lost phone)."""
+    user = membership.user
+    if user.id == actor.id:
+        raise BusinessRuleError(_("Change your own password from your account menu."))
+    if not membership.active:
+        raise BusinessRuleError(_("Give this person access again before resetting the password."))
+    actor_is_owner = _is_owner(actor)
+    if membership.role == "owner" and not actor_is_owner:
+        raise BusinessRuleError(_("Only an owner can reset an owner's password."))
+    if switch_off_two_step and not actor_is_owner:
+        raise BusinessRuleError(
+            _("Only an owner can switch off someone's two-step sign-in."),
+            field="switch_off_two_step",
+        )
+    password = secrets.token_urlsafe(9)
+    changes = {"must_change_password": [user.must_change_password, True]}
+    user.set_password(password)
+    user.must_change_password = True
+    if switch_off_two_step and user.two_step_enabled:
+        two_step.switch_off(user)
+        changes["two_step"] = [True, False]
+    audit.record(actor, "user.password_reset", user, changes, label=user.email)
+    db.session.flush()
+    return password
+
+
+def has_other_companies(membership: Membership) -> bool:
+    """Whether the member's login also opens other companies (a reset changes it there
+    too). Says only whether, never which: the other companies are not this one's business."""
+    return (
+        db.session.execute(
+            select(Membership.id)
+            .where(
+                Membership.user_id == membership.user_id,
+                Membership.company_id != membership.company_id,
+                Membership.active.is_(True),
+            )
+            .limit(1)
+            .execution_options(all_companies=True)
+        ).first()
+        is not None
+    )
 
 
 def set_preferred_locale(user: User, locale: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, request, session, url_for
@@ -36,8 +37,12 @@ def _failed_login(_response) -> bool:
 def _ip_email_key() -> str:
     """Failed tries count per address and e-mail: someone mistyping (or guessing) other
     e-mails from an office, or from behind a proxy all users share, does not lock the
-    others out."""
-    email = ops.normalise_email(request.form.get("email", ""))
+    others out. The second step counts against the same e-mail: the one whose password
+    was given (bizkit.auth.two_step_views)."""
+    if request.endpoint == "auth.login_verify":
+        email = (session.get(PENDING) or {}).get("email", "")
+    else:
+        email = ops.normalise_email(request.form.get("email", ""))
     return f"login-ip-email:{get_remote_address() or ''}:{email}"
 
 
@@ -45,12 +50,58 @@ def _ip_key() -> str:
     return "login-ip:" + (get_remote_address() or "")
 
 
+PENDING = "two_step_pending"
+"""A login waiting for its second step: the user id, e-mail, when the password was
+given, the password's fingerprint and where to go next. Nothing in it signs anyone in."""
+
+# The limits are shared by the password and the second step (scope, not the endpoint,
+# names the counter): a wrong code costs a try as a wrong password does.
+login_ip_limit = limiter.shared_limit(
+    _login_ip_limit, "login-ip", key_func=_ip_key, methods=["POST"], deduct_when=_failed_login
+)
+login_limit = limiter.shared_limit(
+    _login_limit,
+    "login-ip-email",
+    key_func=_ip_email_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
+)
+
+
+def sign_in(user, target: str | None, chosen_locale: str | None):
+    """Start the user's session: the end of a login, with or without a second step."""
+    session.clear()  # a fresh session on login: no fixation, a fresh CSRF secret
+    session[identity.SESSION_ID] = identity.new_session_id()
+    ops.record_login(user)
+    login_user(user)  # the cookie keeps the password's fingerprint (User.get_id)
+    if user.locale or chosen_locale:
+        session["locale"] = user.locale or chosen_locale
+    if user.must_change_password:
+        flash(_("Please choose your own password now."), "info")
+        return redirect(url_for("auth.change_password"))
+    return redirect(target if is_local_url(target) else url_for("dashboard.index"))
+
+
+def _ask_for_second_step(user, target: str | None, chosen_locale: str | None):
+    session.clear()  # nobody is signed in while the code is asked for
+    session[PENDING] = {
+        "user_id": user.id,
+        "email": user.email,
+        "at": int(time.time()),
+        "fingerprint": user.session_fingerprint,
+        "next": target if is_local_url(target) else "",
+    }
+    if chosen_locale:
+        session["locale"] = chosen_locale
+    return redirect(url_for("auth.login_verify"))
+
+
 # The remote address is the client's only when BIZKIT_PROXY_HOPS says how many proxies
 # stand in front (bizkit.config, bizkit.core.security.trust_proxies).
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_ip_limit, key_func=_ip_key, methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(_login_limit, key_func=_ip_email_key, methods=["POST"], deduct_when=_failed_login)
+@login_ip_limit
+@login_limit
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("dashboard.index"))
@@ -65,18 +116,10 @@ def login():
         elif not active_memberships(user):
             g.login_failed = True
             form.form_errors.append(_("Your account has no access to any company."))
+        elif user.two_step_enabled:
+            return _ask_for_second_step(user, form.next.data, session.get("locale"))
         else:
-            chosen_locale = session.get("locale")
-            session.clear()  # a fresh session on login: no fixation, a fresh CSRF secret
-            session[identity.SESSION_ID] = identity.new_session_id()
-            login_user(user)
-            if user.locale or chosen_locale:
-                session["locale"] = user.locale or chosen_locale
-            if user.must_change_password:
-                flash(_("Please choose your own password now."), "info")
-                return redirect(url_for("auth.change_password"))
-            target = form.next.data
-            return redirect(target if is_local_url(target) else url_for("dashboard.index"))
+            return sign_in(user, form.next.data, session.get("locale"))
     status = 422 if request.method == "POST" else 200
     return render("auth/login.html", form=form, status=status)
 

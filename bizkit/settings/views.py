@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from bizkit.auth import operations as auth_ops
+from bizkit.auth.forms import ResetPasswordForm
 from bizkit.auth.models import Membership, User
 from bizkit.core import audit, audit_labels
 from bizkit.core.errors import BusinessRuleError, attach_to_form
@@ -68,7 +69,9 @@ def _members() -> list[Membership]:
     )
 
 
-def _users_page(add_form=None, status=200, new_password=None, new_user=None):
+def _users_page(
+    add_form=None, status=200, new_password=None, new_user=None, reset=None, reset_form=None
+):
     return render(
         "settings/users.html",
         "settings/_users.html",
@@ -77,6 +80,11 @@ def _users_page(add_form=None, status=200, new_password=None, new_user=None):
         role_form=RoleForm(),
         new_password=new_password,
         new_user=new_user,
+        reset=reset,
+        reset_form=reset_form,
+        # A reset changes the login everywhere: say so, without saying where.
+        reset_elsewhere=reset is not None and auth_ops.has_other_companies(reset),
+        acting_as_owner=g.membership.role == "owner",
         status=status,
     )
 
@@ -153,6 +161,41 @@ def reactivate_user(membership_id: int):
         return _users_page(status=422)
     flash(_("%(email)s has access again.", email=membership.user.email), "success")
     return redirect(url_for("settings.users"))
+
+
+@bp.route("/users/<int:membership_id>/reset-password", methods=["GET"])
+@requires("users.manage")
+def confirm_reset_password(membership_id: int):
+    """Ask first, and say what a reset does (the member's sessions end, everywhere)."""
+    membership = get_or_404(Membership, membership_id)
+    return _users_page(reset=membership, reset_form=ResetPasswordForm())
+
+
+@bp.route("/users/<int:membership_id>/reset-password", methods=["POST"])
+@requires("users.manage")
+def reset_password(membership_id: int):
+    membership = get_or_404(Membership, membership_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password = auth_ops.reset_password(
+                current_user,
+                membership,
+                switch_off_two_step=form.switch_off_two_step.data,
+            )
+        except BusinessRuleError as error:
+            attach_to_form(form, error)
+        else:
+            flash(
+                _(
+                    "The password of %(email)s was reset and their sessions have ended.",
+                    email=membership.user.email,
+                ),
+                "success",
+            )
+            # Shown once, as for a person just added; never stored in clear.
+            return _users_page(new_password=password, new_user=membership.user)
+    return _users_page(reset=membership, reset_form=form, status=422)
 
 
 def _local_midnight_utc(day: dt.date) -> dt.datetime:
