@@ -182,10 +182,16 @@ def update():
 @settings_bp.route("/preview")
 @requires("settings.view")
 def preview():
+    return render("notifications/_preview.html", preview=_preview(_preview_form()))
+
+
+def _preview_form() -> PreviewForm:
+    """Which message, channel and language to preview (the company's language unless one
+    BizKit speaks is asked for)."""
     form = PreviewForm(request.args, meta={"csrf": False})
     if form.locale.data not in {c.value for c in form.locale.choices}:
         form.locale.data = g.company.locale
-    return render("notifications/_preview.html", preview=_preview(form))
+    return form
 
 
 # The e-mail's HTML as a document of its own, for the preview's sandboxed iframe. A
@@ -208,10 +214,7 @@ PREVIEW_POLICY = "; ".join(
 @settings_bp.route("/preview/email")
 @requires("settings.view")
 def preview_email():
-    form = PreviewForm(request.args, meta={"csrf": False})
-    if form.locale.data not in {c.value for c in form.locale.choices}:
-        form.locale.data = g.company.locale
-    response = Response(_preview(form)["html"], mimetype="text/html")
+    response = Response(_preview(_preview_form())["html"], mimetype="text/html")
     response.headers["Content-Security-Policy"] = PREVIEW_POLICY
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "private, no-store"

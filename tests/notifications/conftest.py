@@ -25,7 +25,8 @@ from sqlalchemy import create_engine, text
 
 from bizkit.config import sqlalchemy_url
 from bizkit.extensions import db
-from tests.conftest import TEST_SECRET
+from bizkit.notifications import operations as notification_ops
+from tests.conftest import TEST_SECRET, company_ctx
 from tests.customers.conftest import make_customer  # noqa: F401 (fixture)
 from tests.inventory.conftest import make_item  # noqa: F401 (fixture)
 from tests.orders.conftest import make_order  # noqa: F401 (fixture)
@@ -237,3 +238,21 @@ def run_worker(database_url, services, smtp_sink):
         return done
 
     return run
+
+
+@pytest.fixture
+def sms_company(app, company, provider):
+    """The company sending SMS through the local provider stand-in (e-mail off)."""
+    with company_ctx(app, company.id):
+        notification_ops.update_settings(
+            None,
+            {
+                "email_enabled": False,
+                "sms_enabled": True,
+                "provider_base_url": provider.base_url,
+                "provider_account": "AC123",
+                "provider_token": "secret-token",
+                "sms_from": "+420600000001",
+            },
+        )
+    return company

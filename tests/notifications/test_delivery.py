@@ -165,23 +165,6 @@ def test_an_unreachable_mail_server_is_temporary_until_attempts_run_out(
     assert stored["last_error"].startswith("SMTP connection: ConnectionRefusedError")
 
 
-@pytest.fixture
-def sms_company(app, company, provider):
-    with company_ctx(app, company.id):
-        ops.update_settings(
-            None,
-            {
-                "email_enabled": False,
-                "sms_enabled": True,
-                "provider_base_url": provider.base_url,
-                "provider_account": "AC123",
-                "provider_token": "secret-token",
-                "sms_from": "+420600000001",
-            },
-        )
-    return company
-
-
 def test_sms_goes_to_the_provider_with_the_decrypted_token(app, sms_company, customer_id, provider):
     nid = queue_for(app, sms_company, customer_id)
     assert deliver(app, sms_company, nid) == "sent"

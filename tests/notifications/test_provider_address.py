@@ -65,21 +65,10 @@ def test_a_public_https_provider_address_is_accepted(app, auth, company, product
 
 
 @pytest.fixture
-def stored_local_provider(app, company, make_customer, provider):
+def stored_local_provider(app, sms_company, make_customer):
     """Settings saved in testing mode with the local stand-in, and one queued SMS."""
     customer_id = make_customer("Jana", phone="+420777123456")
-    with company_ctx(app, company.id):
-        ops.update_settings(
-            None,
-            {
-                "email_enabled": False,
-                "sms_enabled": True,
-                "provider_base_url": provider.base_url,
-                "provider_account": "AC123",
-                "provider_token": "secret-token",
-                "sms_from": "+420600000001",
-            },
-        )
+    with company_ctx(app, sms_company.id):
         customer = db.session.get(Customer, customer_id)
         return ops.notify_customer(None, customer, "order_ready", ORDER).id
 
