@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -26,6 +26,7 @@ from bizkit.extensions import db
 
 # scrypt is werkzeug's default and a current memory-hard algorithm.
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method name, not a password)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class User(UserMixin, db.Model):
@@ -59,13 +60,24 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        """What the session cookie holds: the id and a fingerprint of the password hash, so
-        changing the password ends every other session of this user."""
+        """What the session cookie holds: the id and a fingerprint of how this login signs in,
+        so changing it ends every other session of this user (the session that made the
+        change is signed in again with the new fingerprint, bizkit.auth.views)."""
         return f"{self.id}:{self.session_fingerprint}"
 
     @property
     def session_fingerprint(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """The password hash and, while two-step sign-in is on, when it was switched on: a
+        new password (or the same one with a fresh salt, as new recovery codes do,
+        bizkit.auth.two_step) and switching two-step sign-in on or off each change it.
+        Without two-step sign-in it is the hash of the password hash alone, as before the
+        two-step part was added: deploying that ended only the sessions of logins with
+        two-step sign-in on, once."""
+        credentials = self.password_hash
+        if self.totp_enabled_at is not None:
+            micros = (self.totp_enabled_at - _EPOCH) // timedelta(microseconds=1)  # any zone
+            credentials = f"{credentials}|two-step:{micros}"
+        return hashlib.sha256(credentials.encode()).hexdigest()[:16]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)

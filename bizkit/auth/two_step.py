@@ -22,8 +22,8 @@ import pyotp
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from bizkit.auth.models import RecoveryCode, User
-from bizkit.core import audit, crypto
+from bizkit.auth.models import Membership, RecoveryCode, User
+from bizkit.core import audit, crypto, tenancy
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.timezones import utcnow
 from bizkit.extensions import db
@@ -70,7 +70,9 @@ def key_in_groups(secret: str) -> str:
 
 def enable(user: User, code: str, *, now: float | None = None) -> list[str]:
     """Switch two-step sign-in on once a code from the app proves it was set up; returns
-    the recovery codes, in clear this once."""
+    the recovery codes, in clear this once. The user's other sessions end (the session
+    fingerprint covers `totp_enabled_at`, User.session_fingerprint): one begun with a
+    stolen password does not outlive the second step meant to stop it."""
     if user.two_step_enabled:
         raise BusinessRuleError(_("Two-step sign-in is already on."))
     secret = secret_of(user)
@@ -120,6 +122,17 @@ def verify(user: User, code: str, *, now: float | None = None) -> str:
     raise BusinessRuleError(_("This code is not right."), field="code")
 
 
+def record_recovery_sign_in(user: User, memberships: list[Membership]) -> None:
+    """A login that used a recovery code instead of the app goes into the audit log of
+    every company it opens: a lost phone, or a code in someone else's hands, is worth an
+    owner's notice. (A wrong code is not written: failed logins are not either; they
+    count against the login rate limit.)"""
+    for membership in memberships:
+        with tenancy.company_scope(membership.company_id):
+            audit.record(user, "user.recovery_code_sign_in", user, {}, label=user.email)
+    db.session.flush()
+
+
 def remaining_recovery_codes(user: User) -> int:
     return db.session.execute(
         select(func.count())
@@ -129,7 +142,8 @@ def remaining_recovery_codes(user: User) -> int:
 
 
 def disable(user: User, password: str, code: str) -> None:
-    """Switch two-step sign-in off: the password and a current code (or a recovery code)."""
+    """Switch two-step sign-in off: the password and a current code (or a recovery code).
+    The user's other sessions end, as when it is switched on (User.session_fingerprint)."""
     _check_password(user, password)
     verify(user, code)
     switch_off(user)
@@ -138,9 +152,14 @@ def disable(user: User, password: str, code: str) -> None:
 
 
 def regenerate_recovery_codes(user: User, password: str, code: str) -> list[str]:
-    """Ten new recovery codes in place of the old ones (all of which stop working)."""
+    """Ten new recovery codes in place of the old ones (all of which stop working).
+
+    The user's other sessions end too (someone who had the old codes may have signed in
+    with one): the password just checked is hashed again with a fresh salt, which changes
+    the session fingerprint as a new password does (User.session_fingerprint)."""
     _check_password(user, password)
     verify(user, code)
+    user.set_password(password)
     codes = _new_recovery_codes(user)
     audit.record(user, "user.recovery_codes_regenerate", user, {}, label=user.email)
     db.session.flush()

@@ -1,5 +1,9 @@
 """Two-step sign-in over HTTP: the code after the password (/login/verify) and the
-account page that sets it up, switches it off and renews the recovery codes."""
+account page that sets it up, switches it off and renews the recovery codes.
+
+Each change on the account page ends the user's other sessions (the operations change
+the session fingerprint, User.session_fingerprint) and keeps this one signed in; wrong
+passwords and codes there count against the user's limit (bizkit.auth.views)."""
 
 from __future__ import annotations
 
@@ -10,14 +14,21 @@ import segno
 from flask import flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
+from flask_login import current_user, login_user
 from markupsafe import Markup
 
 from bizkit.auth import bp, two_step
 from bizkit.auth.current import active_memberships
 from bizkit.auth.forms import ConfirmTwoStepForm, SecondStepForm
 from bizkit.auth.models import User
-from bizkit.auth.views import PENDING, login_ip_limit, login_limit, sign_in
+from bizkit.auth.views import (
+    PENDING,
+    count_wrong_answer,
+    login_ip_limit,
+    login_limit,
+    sign_in,
+    too_many_wrong_answers,
+)
 from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import render
 from bizkit.core.permissions import login_only, no_access, public
@@ -56,7 +67,7 @@ def login_verify():
             or not user.two_step_enabled
             # The password changed (a reset) since it was given here: start again.
             or not hmac.compare_digest(pending.get("fingerprint", ""), user.session_fingerprint)
-            or not active_memberships(user)
+            or not (memberships := active_memberships(user))
         ):
             return _start_again(_("Please log in again."))
         try:
@@ -67,6 +78,7 @@ def login_verify():
         else:
             response = sign_in(user, pending.get("next"), session.get("locale"))
             if used == "recovery":
+                two_step.record_recovery_sign_in(user, memberships)
                 left = two_step.remaining_recovery_codes(user)
                 flash(
                     ngettext(
@@ -92,11 +104,12 @@ def _qr_code(uri: str) -> Markup:
     return Markup(svg)  # noqa: S704 (segno's own markup; the title is escaped by segno)
 
 
-def _page(status: int = 200, **context):
+def _page(status: int = 200, headers=None, **context):
     user = current_user
     return render(
         "auth/two_step.html",
         status=status,
+        headers=headers,
         remaining=two_step.remaining_recovery_codes(user) if user.two_step_enabled else None,
         disable_form=context.pop("disable_form", None) or ConfirmTwoStepForm(prefix="disable"),
         renew_form=context.pop("renew_form", None) or ConfirmTwoStepForm(prefix="renew"),
@@ -104,10 +117,11 @@ def _page(status: int = 200, **context):
     )
 
 
-def _setup_page(secret: str, form: SecondStepForm, status: int = 200):
+def _setup_page(secret: str, form: SecondStepForm, status: int = 200, headers=None):
     user = current_user
     return _page(
         status=status,
+        headers=headers,
         setup=True,
         form=form,
         qr_code=_qr_code(two_step.provisioning_uri(user, secret)),
@@ -151,11 +165,15 @@ def two_step_enable():
     if user.two_step_enabled or secret is None:
         return redirect(url_for("auth.two_step_page"))
     if form.validate_on_submit():
+        if limited := too_many_wrong_answers(user, form.code):
+            return _setup_page(secret, form, status=429, headers=limited)
         try:
             codes = two_step.enable(user, form.code.data)
         except BusinessRuleError as error:
+            count_wrong_answer(user, error)
             attach_to_form(form, error)
         else:
+            login_user(user)  # this session stays; the others end
             flash(_("Two-step sign-in is on."), "success")
             return _page(recovery_codes=codes)  # shown once, on this response
     return _setup_page(secret, form, status=422)
@@ -167,14 +185,19 @@ def two_step_disable():
     if refused := _needs_company():
         return refused
     form = ConfirmTwoStepForm(prefix="disable")
-    if not current_user.two_step_enabled:
+    user = current_user._get_current_object()
+    if not user.two_step_enabled:
         return redirect(url_for("auth.two_step_page"))
     if form.validate_on_submit():
+        if limited := too_many_wrong_answers(user, form.password):
+            return _page(status=429, headers=limited, disable_form=form)
         try:
-            two_step.disable(current_user._get_current_object(), form.password.data, form.code.data)
+            two_step.disable(user, form.password.data, form.code.data)
         except BusinessRuleError as error:
+            count_wrong_answer(user, error)
             attach_to_form(form, error)
         else:
+            login_user(user)  # this session stays; the others end
             flash(_("Two-step sign-in is off."), "success")
             return redirect(url_for("auth.two_step_page"))
     return _page(status=422, disable_form=form)
@@ -186,16 +209,19 @@ def two_step_recovery_codes():
     if refused := _needs_company():
         return refused
     form = ConfirmTwoStepForm(prefix="renew")
-    if not current_user.two_step_enabled:
+    user = current_user._get_current_object()
+    if not user.two_step_enabled:
         return redirect(url_for("auth.two_step_page"))
     if form.validate_on_submit():
+        if limited := too_many_wrong_answers(user, form.password):
+            return _page(status=429, headers=limited, renew_form=form)
         try:
-            codes = two_step.regenerate_recovery_codes(
-                current_user._get_current_object(), form.password.data, form.code.data
-            )
+            codes = two_step.regenerate_recovery_codes(user, form.password.data, form.code.data)
         except BusinessRuleError as error:
+            count_wrong_answer(user, error)
             attach_to_form(form, error)
         else:
+            login_user(user)  # this session stays; the others end
             flash(_("New recovery codes made. The old ones no longer work."), "success")
             return _page(recovery_codes=codes)
     return _page(status=422, renew_form=form)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from limits import RateLimitItem, parse
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from bizkit.auth import bp, identity
@@ -20,6 +24,8 @@ from bizkit.core.htmx import render
 from bizkit.core.permissions import login_only, public
 from bizkit.core.security import is_local_url
 from bizkit.extensions import limiter
+
+log = logging.getLogger(__name__)
 
 
 def _login_limit() -> str:
@@ -66,6 +72,65 @@ login_limit = limiter.shared_limit(
     methods=["POST"],
     deduct_when=_failed_login,
 )
+
+
+# -- wrong passwords and codes on the account pages ------------------------------------------
+# Changing the password and switching two-step sign-in on or off, or new recovery codes,
+# ask for the password or a code: someone holding a stolen session could otherwise guess
+# them there without end. Wrong answers count per user (whoever and wherever sends them),
+# with the login's limit (LOGIN_RATE_LIMIT) and the login limiter's storage and strategy;
+# checked by the views themselves, not by a decorator, so that the refusal is the form
+# again with the message next to its field.
+
+WRONG_ANSWER_FIELDS = frozenset({"current_password", "password", "code"})
+"""The fields a BusinessRuleError names when the password or the code was not right."""
+
+
+def _account_check(user) -> tuple[RateLimitItem, tuple[str, ...]]:
+    keys = (current_app.config.get("RATELIMIT_KEY_PREFIX", ""), "account-check", str(user.id))
+    return parse(current_app.config["LOGIN_RATE_LIMIT"]), keys
+
+
+def too_many_wrong_answers(user, field) -> dict[str, str] | None:
+    """When the user's wrong answers used up the limit: the message is put next to
+    `field` (a form field) and the headers of the 429 to answer with are returned;
+    nothing is to be checked or changed then. None while tries are left."""
+    if not limiter.enabled:
+        return None
+    item, keys = _account_check(user)
+    try:
+        if limiter.limiter.test(item, *keys):
+            return None
+        reset_at, _left = limiter.limiter.get_window_stats(item, *keys)
+    except Exception:  # as RATELIMIT_SWALLOW_ERRORS does for the login: Redis is away
+        log.exception("account-check limit not read")
+        return None
+    seconds = max(1, math.ceil(reset_at - time.time()))
+    minutes = max(1, math.ceil(seconds / 60))
+    field.errors = [
+        *field.errors,
+        ngettext(
+            "Too many failed attempts. Try again in %(num)d minute.",
+            "Too many failed attempts. Try again in %(num)d minutes.",
+            minutes,
+        ),
+    ]
+    return {"Retry-After": str(seconds)}
+
+
+def count_wrong_answer(user, error: BusinessRuleError) -> None:
+    """Count the refusal against the user's limit when it says the password or the code
+    was not right (a new password too short, say, costs nothing)."""
+    if error.field not in WRONG_ANSWER_FIELDS or not limiter.enabled:
+        return
+    item, keys = _account_check(user)
+    try:
+        limiter.limiter.hit(item, *keys)
+    except Exception:  # as above
+        log.exception("account-check limit not counted")
+
+
+# -- signing in ------------------------------------------------------------------------------
 
 
 def sign_in(user, target: str | None, chosen_locale: str | None):
@@ -189,12 +254,16 @@ def _fetchable(path: str) -> bool:
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if limited := too_many_wrong_answers(user, form.current_password):
+            return render("auth/password.html", form=form, status=429, headers=limited)
         try:
-            ops.change_password(current_user, form.current_password.data, form.new_password.data)
+            ops.change_password(user, form.current_password.data, form.new_password.data)
         except BusinessRuleError as error:
+            count_wrong_answer(user, error)
             attach_to_form(form, error)
         else:
-            login_user(current_user._get_current_object())  # this session stays; others end
+            login_user(user)  # this session stays; others end
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("dashboard.index"))
     status = 422 if request.method == "POST" else 200

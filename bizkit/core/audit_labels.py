@@ -36,6 +36,7 @@ ACTIONS = {
     "user.two_step_enable": _l("Two-step sign-in switched on"),
     "user.two_step_disable": _l("Two-step sign-in switched off"),
     "user.recovery_codes_regenerate": _l("New recovery codes made"),
+    "user.recovery_code_sign_in": _l("Signed in with a recovery code"),
     "membership.add": _l("User added to the company"),
     "membership.role": _l("User's role changed"),
     "membership.deactivate": _l("User's access removed"),
