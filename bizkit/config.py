@@ -28,6 +28,13 @@ INSTANCE_DIR = Path(os.environ.get("BIZKIT_INSTANCE_DIR", PROJECT_ROOT / "instan
 
 LOCALES = ("en", "cs", "sk", "pl", "pt_BR", "es")
 
+# The RQ queues, in the order a worker takes from them. Customer CSV exports have their own
+# (`exports`), so a user's export never waits in line behind customer imports and other
+# `default` jobs; a worker that should run nothing else runs `rq worker ... exports`.
+# Every worker command lists them all: the Procfile's `worker`, `make run`'s embedded
+# runner (bizkit/embedded.py) and the browser tests' worker (tests/e2e/conftest.py).
+RQ_QUEUES = ("default", "notifications", "pdf", "exports")
+
 
 class ConfigError(RuntimeError):
     """Raised when the environment cannot run BizKit safely."""
@@ -162,7 +169,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_KEY_PREFIX": "bizkit-limits",
-        "RQ_QUEUES": ("default", "notifications", "pdf"),
+        "RQ_QUEUES": RQ_QUEUES,
         "RQ_ASYNC": True,
     }
     if redis_url.startswith("unix://"):

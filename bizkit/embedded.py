@@ -19,7 +19,7 @@ import time
 import warnings
 from pathlib import Path
 
-from bizkit.config import INSTANCE_DIR
+from bizkit.config import INSTANCE_DIR, RQ_QUEUES
 
 warnings.filterwarnings("ignore", module="platformdirs")
 
@@ -156,7 +156,7 @@ def run() -> int:
         web += ["--bind", f"127.0.0.1:{port}", "--reload", "wsgi:app"]
         worker = [str(bin_dir / "rq"), "worker", "--with-scheduler"]
         worker += ["-w", "bizkit.core.jobs.AppWorker", "--url", env["REDIS_URL"]]
-        worker += ["default", "notifications", "pdf"]
+        worker += list(RQ_QUEUES)
         # The periodic jobs (bizkit/cron.py), as the Procfile's `cron` process.
         cron = [str(bin_dir / "rq"), "cron", "--url", env["REDIS_URL"], "bizkit.cron"]
         # Own sessions: Ctrl+C reaches only this runner, which then stops them in order.

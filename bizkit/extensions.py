@@ -50,7 +50,8 @@ def redis_connection() -> Redis:
 
 
 def queue(name: str = "default") -> Queue:
-    """An RQ queue by name; names are those in RQ_QUEUES (`default`, `notifications`, `pdf`)."""
+    """An RQ queue by name, one of RQ_QUEUES (bizkit.config: `default`, `notifications`,
+    `pdf`, `exports`)."""
     if name not in current_app.config["RQ_QUEUES"]:
         raise ValueError(f"unknown queue {name!r}")
     return Queue(name, connection=redis_connection(), is_async=current_app.config["RQ_ASYNC"])

@@ -1,6 +1,7 @@
 """RQ wiring: a worker that runs every job inside a BizKit app context.
 
-`rq worker -w bizkit.core.jobs.AppWorker --with-scheduler default notifications pdf`
+`rq worker -w bizkit.core.jobs.AppWorker --with-scheduler default notifications pdf exports`
+(the queues of bizkit.config.RQ_QUEUES)
 
 AppWorker builds on RQ's SimpleWorker (jobs run in the worker process, no fork
 per job): on two cores a forking worker managed ~75 no-op jobs/s and SimpleWorker

@@ -1,13 +1,14 @@
 """CSV export of the customer list: the current filter, written by a job into a file.
 
-`start` records what to export (and audits it); the view queues the job after commit
-and shows a progress bar; `run` (bizkit.customers.tasks, which first claims the export
-so two runs never write it at once) writes the file in keyset batches of plain columns,
-committing its progress after each. The file is named in the row before a byte is
-written, so nothing is left behind unnamed: a failed run deletes its file, and `sweep`
-(whenever an export starts, and hourly from bizkit/cron.py) deletes files past `KEEP`,
-files of failed runs, and marks exports whose worker vanished as failed. The files hold
-personal data, which an erasure must not leave behind in old exports for long.
+`start` records what to export (and audits it); the view queues the job after commit, on
+its own queue (`QUEUE`), and shows a progress bar; `run` (bizkit.customers.tasks, which
+first claims the export so two runs never write it at once) writes the file in keyset
+batches of plain columns, committing its progress after each. The file is named in the
+row before a byte is written, so nothing is left behind unnamed: a failed run deletes its
+file, and `sweep` (whenever an export starts, and hourly from bizkit/cron.py) deletes
+files past `KEEP`, files of failed runs, and marks exports whose worker vanished as
+failed. The files hold personal data, which an erasure must not leave behind in old
+exports for long.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ BATCH = 1000
 KEEP = timedelta(hours=24)
 STALE = timedelta(hours=2)  # queued or running this long: the job (timeout 1 h) is gone
 JOB_TIMEOUT_SECONDS = 3600
+# Its own RQ queue: an export does not wait behind imports in `default` (bizkit.config).
+QUEUE = "exports"
 
 _FORMULA_START = ("=", "@", "+", "-", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")

@@ -22,7 +22,7 @@ def start_export():
     export, new = csv_export.start(current_user, customer_filter(request.form))
     if new:
         enqueue_after_commit(
-            "default",
+            csv_export.QUEUE,
             "bizkit.customers.tasks.run_customer_export",
             g.company.id,
             export.id,

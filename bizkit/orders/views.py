@@ -167,6 +167,13 @@ def _picked_customer(form, raw_id: str, current: Customer | None) -> Customer | 
     return picked
 
 
+def _finding_customer() -> bool:
+    """The picker's Find was pressed (its search without JavaScript): the form comes back
+    with the matches and everything typed, and nothing is saved. It posts the form as the
+    save does, so the CSRF token travels in the body (templates/orders/_customer_picker.html)."""
+    return request.method == "POST" and "find_customer" in request.form
+
+
 def _refused_pick(form, error: BusinessRuleError) -> None:
     """An operation's refusal about the customer goes next to the picker's search box."""
     if error.field == "customer":
@@ -183,7 +190,9 @@ def new():
     if request.method == "GET":
         form.customer_q.data = request.args.get("customer_q", "")[:200]
     status = 200
-    if form.validate_on_submit():
+    if _finding_customer():
+        pass  # the form again, with the customers found
+    elif form.validate_on_submit():
         try:
             customer = _picked_customer(form, customer_id, None)
             order = ops.create_order(current_user, customer=customer, **form.values())
@@ -301,7 +310,9 @@ def update_details(order_id: int):
     order = get_or_404(Order, order_id)
     form = OrderDetailsForm(business_type=g.company.business_type)
     status = 200
-    if not form.validate_on_submit():
+    if _finding_customer():
+        pass  # the page again, with the customers found
+    elif not form.validate_on_submit():
         status = 422
     else:
         customer_before = order.customer_id
@@ -329,8 +340,8 @@ def update_details(order_id: int):
                     customer_changed=order.customer_id != customer_before,
                 ),
             )
-    # Refused: what was typed stays, the picker shows the customer the order still has
-    # and the matches of the search.
+    # Refused, or Find pressed: what was typed stays, the picker shows the customer the
+    # order still has and the matches of the search.
     return render(
         "orders/detail.html",
         "orders/_details.html",

@@ -201,7 +201,9 @@ def test_export_runs_as_a_job_with_progress_and_holds_the_current_filter(
     make_customer("Bedřich Smetana", email="b@example.com")
     make_customer("Dvořák of another company", target=make_company("Other Co"))
     export_id = start_export(auth, q="dvorak")
-    assert redis_client.llen("rq:queue:default") == 1  # handed to RQ after the commit
+    # Handed to RQ after the commit, on the exports' own queue (not behind imports).
+    assert redis_client.llen("rq:queue:exports") == 1
+    assert redis_client.llen("rq:queue:default") == 0
     waiting = auth.get(f"/customers/exports/{export_id}", headers={"HX-Request": "true"})
     html = waiting.get_data(as_text=True)
     assert "<html" not in html and 'hx-trigger="load delay:500ms"' in html
@@ -244,7 +246,7 @@ def test_the_export_posts_the_search_form_as_it_is_at_the_click(app, auth, compa
 def test_a_second_click_gives_back_the_export_on_its_way(app, auth, company, redis_client):
     first = start_export(auth, q="dvorak")
     assert start_export(auth, q="dvorak") == first  # the same, queued once
-    assert redis_client.llen("rq:queue:default") == 1
+    assert redis_client.llen("rq:queue:exports") == 1
     other = start_export(auth, q="smetana")  # another filter is another export
     assert other != first
     run_export(app, company, first)

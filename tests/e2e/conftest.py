@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from bizkit.config import RQ_QUEUES
 from tests.conftest import TEST_SECRET, create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,9 +112,7 @@ def live_server(services):
             "bizkit.core.jobs.AppWorker",
             "--url",
             env["REDIS_URL"],
-            "default",
-            "notifications",
-            "pdf",
+            *RQ_QUEUES,
         ],
         cwd=ROOT,
         env=env,
