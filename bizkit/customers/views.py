@@ -13,6 +13,7 @@ from bizkit.core.htmx import is_htmx, render
 from bizkit.core.pagination import next_page_url, requested_page_size
 from bizkit.core.params import parse_id
 from bizkit.core.permissions import requires
+from bizkit.core.reads import reads_only
 from bizkit.core.tenancy import get_or_404
 from bizkit.customers import bp
 from bizkit.customers import operations as ops
@@ -43,6 +44,7 @@ def customer_filter(args=None) -> ops.CustomerFilter:
 
 @bp.route("/")
 @requires("customers.view")
+@reads_only
 def index():
     flt = customer_filter()
     page = ops.search_customers(
@@ -96,6 +98,7 @@ def detail_context(customer: Customer, **overrides) -> dict:
 
 @bp.route("/<int:customer_id>")
 @requires("customers.view")
+@reads_only
 def detail(customer_id: int):
     customer = get_or_404(Customer, customer_id)
     return render("customers/detail.html", **detail_context(customer))

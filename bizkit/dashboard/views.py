@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from bizkit.core.htmx import render
 from bizkit.core.permissions import can, public, requires
+from bizkit.core.reads import reads_only
 from bizkit.core.timezones import utcnow
 from bizkit.dashboard import bp
 
@@ -32,6 +33,7 @@ def root():
 
 @bp.route("/dashboard")
 @requires("dashboard.view")
+@reads_only
 def index():
     return render(
         "dashboard/index.html", cards=PLACEHOLDER_CARDS, now_utc=utcnow(), figures=_figures()

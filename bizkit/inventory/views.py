@@ -12,6 +12,7 @@ from bizkit.core.htmx import render
 from bizkit.core.pagination import next_page_url, requested_page_size
 from bizkit.core.params import parse_id
 from bizkit.core.permissions import can, requires
+from bizkit.core.reads import reads_only
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
 from bizkit.inventory import bp, queries
@@ -48,6 +49,7 @@ def read_filters(sorts=None) -> tuple[CatalogFilterForm, queries.CatalogFilters]
 
 @bp.route("/")
 @requires("inventory.view")
+@reads_only
 def index():
     form, filters = read_filters()
     cursor = request.args.get("cursor")
@@ -63,6 +65,7 @@ def index():
 
 @bp.route("/variants")
 @requires("inventory.view")
+@reads_only
 def variants():
     form, filters = read_filters(VARIANT_SORT_LABELS)
     cursor = request.args.get("cursor")

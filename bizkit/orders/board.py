@@ -46,6 +46,7 @@ from bizkit.core.errors import BusinessRuleError
 from bizkit.core.htmx import is_htmx, render
 from bizkit.core.params import parse_count, parse_id
 from bizkit.core.permissions import requires
+from bizkit.core.reads import reads_only
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db, redis_connection
 from bizkit.orders import bp, live
@@ -151,6 +152,7 @@ def reloads_for_another_company(view):
 @bp.route("/board")
 @reloads_for_another_company
 @requires("orders.view")
+@reads_only
 def board():
     return _render_board(messages=_notices())
 

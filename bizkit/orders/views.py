@@ -20,6 +20,7 @@ from bizkit.core.htmx import is_htmx, render
 from bizkit.core.pagination import next_page_url, requested_page_size
 from bizkit.core.params import parse_count, parse_id
 from bizkit.core.permissions import can, requires
+from bizkit.core.reads import reads_only
 from bizkit.core.tenancy import get_or_404
 from bizkit.customers.models import Customer
 from bizkit.extensions import db
@@ -107,6 +108,7 @@ def _labels(flow: workflow.Flow | None = None) -> dict:
 
 @bp.route("/")
 @requires("orders.view")
+@reads_only
 def index():
     flow = workflow.current_flow("order")
     filters = _filters(flow)
@@ -284,6 +286,7 @@ def order_for_page(order_id) -> Order:
 
 @bp.route("/<int:order_id>")
 @requires("orders.view")
+@reads_only
 def detail(order_id: int):
     order = order_for_page(order_id)
     q = request.args.get("q", "")[:100]
