@@ -12,8 +12,10 @@ rather than the proxy, and links and secure-cookie checks see https. Set it to e
 the number of proxies you run: one more lets any client forge its address; 0 (no
 proxy) ignores the headers.
 
-`BIZKIT_LOGIN_RATE_LIMIT` (default "5 per 15 minutes") limits failed logins per client
-address and e-mail; `BIZKIT_LOGIN_IP_RATE_LIMIT` (default "100 per 15 minutes") limits
+`BIZKIT_LOGIN_RATE_LIMIT` (default "5 per 15 minutes") limits failed logins (a wrong
+password or a wrong second-step code) per client address and e-mail, and wrong passwords
+and codes on the account pages (password change, two-step sign-in on or off, new recovery
+codes) per user; `BIZKIT_LOGIN_IP_RATE_LIMIT` (default "100 per 15 minutes") limits
 failed logins per client address whatever the e-mail.
 """
 
@@ -29,10 +31,11 @@ INSTANCE_DIR = Path(os.environ.get("BIZKIT_INSTANCE_DIR", PROJECT_ROOT / "instan
 LOCALES = ("en", "cs", "sk", "pl", "pt_BR", "es")
 
 # The RQ queues, in the order a worker takes from them. Customer CSV exports have their own
-# (`exports`), so a user's export never waits in line behind customer imports and other
-# `default` jobs; a worker that should run nothing else runs `rq worker ... exports`.
-# Every worker command lists them all: the Procfile's `worker`, `make run`'s embedded
-# runner (bizkit/embedded.py) and the browser tests' worker (tests/e2e/conftest.py).
+# (`exports`), and the Procfile's `exporter` process listens to it alone, so a user's
+# export never waits behind a running customer import or other `default` job. Every
+# general worker command lists them all (an installation with one worker still runs
+# exports): the Procfile's `worker`, `make run`'s embedded runner (bizkit/embedded.py,
+# which also starts the exporter) and the browser tests' worker (tests/e2e/conftest.py).
 RQ_QUEUES = ("default", "notifications", "pdf", "exports")
 
 

@@ -154,14 +154,17 @@ def run() -> int:
         bin_dir = Path(sys.executable).parent
         web = [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py"]
         web += ["--bind", f"127.0.0.1:{port}", "--reload", "wsgi:app"]
-        worker = [str(bin_dir / "rq"), "worker", "--with-scheduler"]
-        worker += ["-w", "bizkit.core.jobs.AppWorker", "--url", env["REDIS_URL"]]
-        worker += list(RQ_QUEUES)
+        # As the Procfile: a worker for every queue and one for the exports alone.
+        rq_worker = [str(bin_dir / "rq"), "worker", "-w", "bizkit.core.jobs.AppWorker"]
+        rq_worker += ["--url", env["REDIS_URL"]]
+        worker = [*rq_worker, "--with-scheduler", *RQ_QUEUES]
+        exporter = [*rq_worker, "exports"]
         # The periodic jobs (bizkit/cron.py), as the Procfile's `cron` process.
         cron = [str(bin_dir / "rq"), "cron", "--url", env["REDIS_URL"], "bizkit.cron"]
         # Own sessions: Ctrl+C reaches only this runner, which then stops them in order.
         children.append(subprocess.Popen(web, env=env, start_new_session=True))
         children.append(subprocess.Popen(worker, env=env, start_new_session=True))
+        children.append(subprocess.Popen(exporter, env=env, start_new_session=True))
         children.append(subprocess.Popen(cron, env=env, start_new_session=True))
         print()
         print(f"  BizKit is running at http://127.0.0.1:{port}/")
@@ -179,7 +182,7 @@ def run() -> int:
         print("* A process stopped unexpectedly; stopping the rest.")
         return 1
     except KeyboardInterrupt:
-        print("\n* Stopping the web server, the worker, the cron, Redis and PostgreSQL ...")
+        print("\n* Stopping the web server, the workers, the cron, Redis and PostgreSQL ...")
         return 0
     finally:
         for child in children:

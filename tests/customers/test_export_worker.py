@@ -1,5 +1,6 @@
 """A customer CSV export end to end through a real RQ worker process listening on the
-queues the Procfile names: the job goes to the `exports` queue, and the worker runs it."""
+queues the Procfile's `exporter` names: the job goes to the `exports` queue, and that
+worker, which runs nothing else, runs it."""
 
 from __future__ import annotations
 
@@ -27,18 +28,19 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def procfile_worker_queues() -> list[str]:
-    """The queues of the Procfile's `worker` process: what production listens to."""
+def procfile_worker_queues(process: str = "worker") -> list[str]:
+    """The queues an `rq worker` process of the Procfile listens to in production."""
     for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("worker:"):
+        if line.startswith(f"{process}:"):
             words = shlex.split(line.split(":", 1)[1])
             return words[words.index("--url") + 2 :]
-    raise AssertionError("no worker in the Procfile")
+    raise AssertionError(f"no {process} in the Procfile")
 
 
-def test_the_procfile_worker_listens_to_every_queue():
+def test_the_procfile_worker_listens_to_every_queue_and_the_exporter_to_exports_alone():
     assert procfile_worker_queues() == list(RQ_QUEUES)
     assert "exports" in RQ_QUEUES
+    assert procfile_worker_queues("exporter") == ["exports"]
 
 
 @pytest.fixture
@@ -101,7 +103,7 @@ def test_an_export_goes_to_its_own_queue_and_a_real_worker_writes_it(
         "BIZKIT_STORAGE_DIR": app.config["BIZKIT_STORAGE_DIR"],
     }
     worker = [str(BIN / "rq"), "worker", "--burst", "-w", "bizkit.core.jobs.AppWorker"]
-    worker += ["--url", services["redis_url"], *procfile_worker_queues()]
+    worker += ["--url", services["redis_url"], *procfile_worker_queues("exporter")]
     done = subprocess.run(worker, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
 

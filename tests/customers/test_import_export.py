@@ -304,7 +304,7 @@ def test_the_hourly_job_deletes_export_files_past_their_day(
     scheduler = CronScheduler(connection=redis_client)
     scheduler.load_config_from_file("bizkit.cron")
     jobs = {(job.func_name, job.queue_name, job.interval) for job in scheduler.get_jobs()}
-    assert ("bizkit.customers.tasks.expire_customer_exports", "default", 3600) in jobs
+    assert ("bizkit.customers.tasks.expire_customer_exports", "exports", 3600) in jobs
     assert ("bizkit.notifications.tasks.sweep_notifications", "notifications", 30) in jobs
 
 
