@@ -26,7 +26,7 @@ from bizkit.customers.models import Customer
 from bizkit.extensions import db
 from bizkit.orders import bp, queries
 from bizkit.orders import operations as ops
-from bizkit.orders.forms import NewOrderForm, OrderDetailsForm
+from bizkit.orders.forms import BUSINESS_FIELDS, NewOrderForm, OrderDetailsForm
 from bizkit.orders.models import CHANNELS, Order
 from bizkit.workflow import operations as workflow
 
@@ -241,34 +241,46 @@ def details_form(order: Order) -> OrderDetailsForm:
     return OrderDetailsForm(formdata=None, obj=order, business_type=g.company.business_type)
 
 
-def detail_context(order: Order, **extra) -> dict:
-    """Everything the detail page and its fragments show, in a fixed number of queries."""
-    flow = extra.pop("flow", None) or workflow.current_flow("order")
+def details_context(order: Order, flow: workflow.Flow, /, **extra) -> dict:
+    """What the details panel (templates/orders/_details.html) shows, alone or in the page."""
     status = flow.status(order.status)
     closed = bool(status and status.is_terminal)
     context = {
         "order": order,
-        "flow": flow,
         "closed": closed,
-        "moves": flow.moves_from(order.status, g.membership.role),
-        "totals": ops.totals_of(order),
-        "history": workflow.history(order),
-        "details_form": details_form(order),
+        "may_edit": can("orders.edit") and not closed,
+        # The details form is built only while it is shown (`editing_details`).
+        "details_form": None,
+        "editing_details": False,
+        "business_fields": BUSINESS_FIELDS.get(g.company.business_type, ()),
         # The details form's customer picker: the order's customer checked, and the
         # customers found for a search (no JavaScript) or kept from a refused save.
         "picked_customer": order.customer,
         "customer_choices": [],
-        "may_edit": can("orders.edit") and not closed,
+        **_labels(flow),
+    }
+    context.update(extra)
+    if context["editing_details"] and context["details_form"] is None:
+        context["details_form"] = details_form(order)
+    return context
+
+
+def detail_context(order: Order, **extra) -> dict:
+    """Everything the detail page and its fragments show, in a fixed number of queries."""
+    flow = extra.pop("flow", None) or workflow.current_flow("order")
+    page = {
+        "flow": flow,
+        "moves": flow.moves_from(order.status, g.membership.role),
+        "totals": ops.totals_of(order),
+        "history": workflow.history(order),
         "may_override": can("orders.price_override"),
         "line_errors": {},
         "line_values": {},
         "variants": [],
         "catalog_q": "",
         "transition_error": None,
-        **_labels(flow),
     }
-    context.update(extra)
-    return context
+    return details_context(order, flow, **{**page, **extra})
 
 
 def order_for_page(order_id) -> Order:
@@ -292,19 +304,45 @@ def detail(order_id: int):
     q = request.args.get("q", "")[:100]
     editor = can("orders.edit")
     variants = queries.sellable_variants(q) if q and editor else []
-    form = details_form(order)
-    # The customer picker's Find button without JavaScript: the page with the matches.
-    form.customer_q.data = request.args.get("customer_q", "")[:200] if editor else ""
+    # The details form is open after "Edit details" without JavaScript (?edit=details),
+    # and with the matches of a customer search (?customer_q=, a link to such a page).
+    customer_q = request.args.get("customer_q", "")[:200]
+    editing = editor and (request.args.get("edit") == "details" or "customer_q" in request.args)
+    extra = {}
+    if editing:
+        form = details_form(order)
+        form.customer_q.data = customer_q
+        extra = {
+            "details_form": form,
+            "customer_choices": queries.customer_choices(customer_q),
+        }
     return render(
         "orders/detail.html",
-        **detail_context(
-            order,
-            variants=variants,
-            catalog_q=q,
-            details_form=form,
-            customer_choices=queries.customer_choices(form.customer_q.data),
-        ),
+        **detail_context(order, variants=variants, catalog_q=q, editing_details=editing, **extra),
     )
+
+
+@bp.route("/<int:order_id>/details/edit")
+@requires("orders.edit")
+@reads_only
+def edit_details(order_id: int):
+    """The details form in place of the details (htmx); without htmx, the page with it."""
+    if not is_htmx():
+        return redirect(url_for("orders.detail", order_id=order_id, edit="details"))
+    order = get_or_404(Order, order_id, joinedload(Order.customer))
+    flow = workflow.current_flow("order")
+    return render("orders/_details.html", **details_context(order, flow, editing_details=True))
+
+
+@bp.route("/<int:order_id>/details")
+@requires("orders.view")
+@reads_only
+def show_details(order_id: int):
+    """The details again, after Cancel on their form (htmx); without htmx, the page."""
+    if not is_htmx():
+        return redirect(url_for("orders.detail", order_id=order_id))
+    order = get_or_404(Order, order_id, joinedload(Order.customer))
+    return render("orders/_details.html", **details_context(order, workflow.current_flow("order")))
 
 
 @bp.route("/<int:order_id>/details", methods=["POST"])
@@ -352,6 +390,7 @@ def update_details(order_id: int):
         **detail_context(
             order,
             details_form=form,
+            editing_details=True,
             customer_choices=queries.customer_choices(form.customer_q.data or ""),
         ),
     )

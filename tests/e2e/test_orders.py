@@ -55,3 +55,35 @@ def test_create_an_order_with_two_lines_and_watch_the_totals(page, live_server, 
     assert navigations == []  # every change was swapped in place
     # The refused change is a 422 answer, which the browser logs; nothing else went wrong.
     assert all("422" in error for error in console_errors), console_errors
+
+
+def test_edit_the_details_in_place_and_cancel(page, live_server, console_errors):
+    """ "Edit details" brings the form in place of the details; saving shows them again with
+    the change; Cancel leaves them as they were. No page load on the way."""
+    login(page, live_server, "owner@trattoria.demo")
+    page.goto(live_server + "/orders/new")
+    page.locator("#table_label").fill("4")
+    page.get_by_role("button", name="Create order").click()
+    expect(page).to_have_url(re.compile(r"/orders/\d+$"))
+    details = page.locator("#order-details")
+    expect(details.locator("form")).to_have_count(0)
+
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    details.get_by_role("link", name="Edit details").click()
+    expect(details.locator("#notes")).to_be_visible()
+    details.locator("#notes").fill("Birthday: candle on the tiramisù")
+    details.locator("#table_label").fill("7")
+    details.get_by_role("button", name="Save details").click()
+    expect(details.get_by_role("status")).to_have_text("Saved.")
+    expect(details).to_contain_text("Birthday: candle on the tiramisù")
+    expect(details.locator("form")).to_have_count(0)
+    expect(page.locator("#order-header")).to_contain_text("Table 7")
+
+    details.get_by_role("link", name="Edit details").click()
+    details.locator("#notes").fill("Not meant")
+    details.get_by_role("link", name="Cancel").click()
+    expect(details.locator("form")).to_have_count(0)
+    expect(details).to_contain_text("Birthday: candle on the tiramisù")
+    assert navigations == []
+    assert console_errors == []

@@ -25,6 +25,8 @@ def routes(order_id: int, line_id: int) -> list[tuple[str, str, str, dict]]:
         ("POST", "/orders/new", "orders.create", {"channel": "counter"}),
         ("GET", "/orders/new/customers?customer_q=a", "orders.create", {}),
         ("GET", f"/orders/{order_id}/catalog?q=a", "orders.edit", {}),
+        ("GET", f"/orders/{order_id}/details/edit", "orders.edit", {}),
+        ("GET", f"/orders/{order_id}/details", "orders.view", {}),
         ("POST", f"/orders/{order_id}/details", "orders.edit", {"channel": "web"}),
         (
             "POST",

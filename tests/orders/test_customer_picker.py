@@ -139,7 +139,7 @@ def test_find_on_the_order_page_posts_and_saves_nothing(
 ):
     jana = make_customer("Jana Nováková")
     order_id = make_order(company, notes="Ring first")
-    page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
+    page = auth.get(f"/orders/{order_id}?edit=details").get_data(as_text=True)
     method, url, fields = submission(page, "Find", f"/orders/{order_id}/details")
     assert method == "post" and urlsplit(url).path == f"/orders/{order_id}/details"
     assert "?" not in url

@@ -334,3 +334,55 @@ def test_each_bad_number_says_what_is_wrong_with_it(
     assert response.status_code == 422
     assert f'id="{line_id}-{field}-error" role="alert">{message}</p>' in response.text
     assert _state(app, company, order_id)[0] == Decimal("4.00")
+
+
+def test_the_details_show_as_facts_and_open_as_a_form_on_edit(
+    app, auth, company, make_order, make_user, client
+):
+    """The order page shows the details; "Edit details" brings the form in their place
+    (htmx) or opens the page with it (without JavaScript); Cancel shows them again."""
+    order_id = make_order(company, notes="Ring first")
+    page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
+    details = page[page.index('id="order-details"') :]
+    details = details[: details.index("</section>")]
+    assert "Ring first" in details and "Walk-in" in details
+    assert "Edit details" in details and "<form" not in details
+    assert f'href="/orders/{order_id}?edit=details#order-details"' in details
+
+    form = auth.get(f"/orders/{order_id}/details/edit", headers=HTMX)
+    assert form.status_code == 200 and "<html" not in form.text
+    assert 'id="customer_q"' in form.text and "Save details" in form.text
+    assert "Ring first</textarea>" in form.text
+    without_js = auth.get(f"/orders/{order_id}/details/edit")
+    assert without_js.status_code == 302
+    assert without_js.headers["Location"].endswith(f"/orders/{order_id}?edit=details")
+    opened = auth.get(f"/orders/{order_id}?edit=details").get_data(as_text=True)
+    assert "Save details" in opened and "Ring first</textarea>" in opened
+
+    cancelled = auth.get(f"/orders/{order_id}/details", headers=HTMX)
+    assert cancelled.status_code == 200 and "<form" not in cancelled.text
+    assert "Ring first" in text_of(cancelled) and "Edit details" in cancelled.text
+
+    # A refused save keeps the form open with what was typed and the message at the field.
+    refused = auth.post(
+        f"/orders/{order_id}/details", {"channel": "counter", "notes": "x" * 5001}, headers=HTMX
+    )
+    assert refused.status_code == 422 and "Save details" in refused.text
+    assert 'id="notes-error"' in refused.text
+    # Saved: the details again, with the new notes and word of it.
+    saved = auth.post(
+        f"/orders/{order_id}/details", {"channel": "phone", "notes": "Call at six"}, headers=HTMX
+    )
+    assert saved.status_code == 200 and "<form" not in saved.text.split('id="order-header"')[0]
+    assert "Call at six" in text_of(saved) and "Saved." in saved.text
+    with company_ctx(app, company.id):
+        assert (load_order(order_id).channel, load_order(order_id).notes) == (
+            "phone",
+            "Call at six",
+        )
+
+    # Someone who may only look sees the details without the button, and no form.
+    client.login(make_user(company, "kitchen"))
+    looked = client.get(f"/orders/{order_id}?edit=details").get_data(as_text=True)
+    assert "Call at six" in looked and "Edit details" not in looked
+    assert "Save details" not in looked

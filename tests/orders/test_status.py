@@ -167,7 +167,7 @@ def test_a_move_from_the_order_page_refreshes_every_panel_it_changes(
     band, read-only (refunds only), so no form is left that would refuse on submit."""
     order_id = make_order(company, ("Corkage", "2", "4.00"))
     page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
-    assert "Record payment" in page and ">Apply<" in page and "Save details" in page
+    assert "Record payment" in page and ">Apply<" in page and "Edit details" in page
     response = auth.post(
         f"/orders/{order_id}/transition", {"to": "CANCELLED", "version": "1"}, headers=HTMX
     )
@@ -181,10 +181,12 @@ def test_a_move_from_the_order_page_refreshes_every_panel_it_changes(
     assert 'hx-swap-oob="true"' in voucher and ">Apply<" not in voucher
     assert "No code applied." in voucher
     details = _panel(html, "order-details")
-    assert 'hx-swap-oob="true"' in details and "Save details" not in details
+    assert 'hx-swap-oob="true"' in details and "Edit details" not in details
+    assert "Save details" not in details
     # The page and the panels' own URLs (the money page) agree.
     page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
     assert ">Apply<" not in page and "hx-swap-oob" not in page
+    assert "Save details" not in auth.get(f"/orders/{order_id}?edit=details").text
     assert ">Apply<" not in auth.get(f"/orders/{order_id}/voucher").get_data(as_text=True)
 
 
