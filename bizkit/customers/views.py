@@ -150,12 +150,14 @@ def _field_fragment(customer_id: int, field: str, *, editing: bool):
 
 @bp.route("/<int:customer_id>/fields/<field>")
 @requires("customers.view")
+@reads_only
 def show_field(customer_id: int, field: str):
     return _field_fragment(customer_id, field, editing=False)
 
 
 @bp.route("/<int:customer_id>/fields/<field>/edit")
 @requires("customers.edit")
+@reads_only
 def edit_field(customer_id: int, field: str):
     return _field_fragment(customer_id, field, editing=True)
 

@@ -153,6 +153,7 @@ def _product_page(product: Product, form: ProductForm | None = None, status: int
 
 @bp.route("/products/<int:product_id>", methods=["GET"])
 @requires("inventory.view")
+@reads_only
 def product(product_id: int):
     return _product_page(get_or_404(Product, product_id))
 
@@ -209,6 +210,7 @@ def new_variant(product_id: int):
 
 @bp.route("/variants/<int:variant_id>", methods=["GET"])
 @requires("inventory.view")
+@reads_only
 def variant(variant_id: int):
     variant = get_or_404(Variant, variant_id)
     form = VariantForm(

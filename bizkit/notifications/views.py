@@ -12,6 +12,7 @@ from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import render
 from bizkit.core.pagination import next_page_url, requested_page_size
 from bizkit.core.permissions import can, requires
+from bizkit.core.reads import reads_only
 from bizkit.core.tenancy import get_or_404
 from bizkit.notifications import bp, settings_bp
 from bizkit.notifications import operations as ops
@@ -55,6 +56,7 @@ def _filter_from_args() -> ops.NotificationFilter:
 
 @bp.route("/")
 @requires("notifications.view")
+@reads_only
 def index():
     flt = _filter_from_args()
     page = ops.search_notifications(
@@ -76,6 +78,7 @@ def index():
 
 @bp.route("/<int:notification_id>")
 @requires("notifications.view")
+@reads_only
 def detail(notification_id: int):
     notification = get_or_404(Notification, notification_id)
     return render(
@@ -103,6 +106,7 @@ def resend(notification_id: int):
 
 @bp.route("/for/<entity_type>/<int:entity_id>")
 @requires("notifications.view")
+@reads_only
 def for_record(entity_type: str, entity_id: int):
     """The panel of one record's messages, alone (the record's page includes the same)."""
     return render(

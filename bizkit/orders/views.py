@@ -220,6 +220,7 @@ def new():
 
 @bp.route("/new/customers")
 @requires("orders.create")
+@reads_only
 def customer_options():
     """The customer picker's choices for what was typed (htmx), on the new-order form and
     the order's details form (the same roles may create and edit orders); the checked

@@ -10,6 +10,7 @@ from flask_login import current_user
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.htmx import is_htmx, render
 from bizkit.core.permissions import requires
+from bizkit.core.reads import reads_only
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
 from bizkit.inventory.models import Variant
@@ -45,6 +46,7 @@ def _lines(order: Order, *, status: int = 200, **extra):
 
 @bp.route("/<int:order_id>/lines")
 @requires("orders.view")
+@reads_only
 def lines(order_id: int):
     """The lines and totals alone: the panel refetches itself after a payment or a code."""
     return _lines(get_or_404(Order, order_id))
@@ -61,6 +63,7 @@ def _refused(order: Order, error: BusinessRuleError, prefix: str):
 
 @bp.route("/<int:order_id>/catalog")
 @requires("orders.edit")
+@reads_only
 def variant_options(order_id: int):
     """The catalog picker's matches for what was typed (htmx); without htmx, the page."""
     order = get_or_404(Order, order_id)

@@ -20,6 +20,7 @@ from flask_login import current_user
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.htmx import is_htmx, render
 from bizkit.core.permissions import requires
+from bizkit.core.reads import reads_only
 from bizkit.core.tenancy import get_or_404
 from bizkit.orders import bp, vouchers
 from bizkit.orders import operations as orders
@@ -80,6 +81,7 @@ def refused(order: Order, fragment: str, error: BusinessRuleError, prefix: str, 
 
 @bp.route("/<int:order_id>/payments")
 @requires("orders.view")
+@reads_only
 def payments(order_id: int):
     order = get_or_404(Order, order_id)
     return money_page(order, "orders/_payments.html")
@@ -132,6 +134,7 @@ def refund(order_id: int):
 
 @bp.route("/<int:order_id>/voucher")
 @requires("orders.view")
+@reads_only
 def voucher(order_id: int):
     order = get_or_404(Order, order_id)
     return money_page(order, "orders/_vouchers.html")

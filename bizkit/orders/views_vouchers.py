@@ -14,6 +14,7 @@ from bizkit.core.errors import BusinessRuleError, attach_to_form
 from bizkit.core.htmx import render
 from bizkit.core.pagination import next_page_url, requested_page_size
 from bizkit.core.permissions import can, requires
+from bizkit.core.reads import reads_only
 from bizkit.core.tenancy import get_or_404
 from bizkit.orders import bp, gift_vouchers, vouchers
 from bizkit.orders.models import GiftVoucher, Voucher
@@ -37,6 +38,7 @@ def _list(template: str, search, endpoint: str, **context):
 
 @bp.route("/vouchers")
 @requires("orders.edit")
+@reads_only
 def vouchers_index():
     return _list(
         "orders/vouchers/codes.html",
@@ -102,6 +104,7 @@ def update_voucher(voucher_id: int):
 
 @bp.route("/gift-vouchers")
 @requires("orders.edit")
+@reads_only
 def gift_vouchers_index():
     return _list(
         "orders/vouchers/gifts.html",
@@ -151,6 +154,7 @@ def _gift_page(voucher: GiftVoucher, form: GiftCorrectionForm | None = None, sta
 
 @bp.route("/gift-vouchers/<int:gift_voucher_id>")
 @requires("orders.edit")
+@reads_only
 def gift_voucher(gift_voucher_id: int):
     return _gift_page(get_or_404(GiftVoucher, gift_voucher_id))
 

@@ -20,6 +20,7 @@ from bizkit.core.htmx import render
 from bizkit.core.pagination import next_page_url
 from bizkit.core.params import parse_id
 from bizkit.core.permissions import can, requires
+from bizkit.core.reads import reads_only
 from bizkit.core.search import sort_name
 from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db
@@ -220,6 +221,7 @@ def _day_after(day: dt.date) -> dt.datetime:
 
 @bp.route("/audit")
 @requires("audit.view")
+@reads_only
 def audit_log():
     form = AuditFilterForm(request.args)
     members = _members()
