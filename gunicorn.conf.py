@@ -7,6 +7,7 @@ connection on a greenlet, so many open streams cost little. psycopg 3 detects
 gevent's monkey-patching and waits on the database cooperatively.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -21,8 +22,10 @@ accesslog = None  # BizKit logs one line per request itself, with the request id
 
 
 def post_worker_init(worker):
-    """Check the gevent set-up once the app is loaded, and let open board streams end as
-    soon as this worker is told to stop (bizkit.orders.live.keep_streaming)."""
+    """Check the gevent set-up once the app is loaded, let open board streams end as
+    soon as this worker is told to stop (bizkit.orders.live.keep_streaming), and take
+    what the app loaded out of the garbage collector's full collections."""
+    freeze_loaded_objects(worker)
     from bizkit.orders import live
 
     live.keep_streaming = lambda: worker.alive
@@ -36,3 +39,17 @@ def post_worker_init(worker):
             worker.log.error("gevent worker is not patched: database waits would block")
         else:
             worker.log.info("gevent: psycopg waits cooperatively (%s)", waiting.wait.__name__)
+
+
+def freeze_loaded_objects(worker):
+    """Move every object alive once the app is loaded (modules, the ORM's mappers, Babel's
+    data, ~170,000 objects) to the collector's permanent generation. They live as long
+    as the worker, yet each full collection walked them all: ~125 ms on the benchmark
+    machine (2 cores, AMD EPYC), during which the worker and every request it holds
+    stand still; one came every few hundred requests. Frozen, a full collection walks
+    only what requests created since (well under 1 ms). Objects stay collectable by
+    reference counting; only cycles among them are no longer looked for, and the app's
+    start-up objects are not freed before the worker stops anyway."""
+    gc.collect()
+    gc.freeze()
+    worker.log.info("gc: %d objects of the loaded app frozen", gc.get_freeze_count())
