@@ -77,8 +77,11 @@ login_limit = limiter.shared_limit(
 # -- wrong passwords and codes on the account pages ------------------------------------------
 # Changing the password and switching two-step sign-in on or off, or new recovery codes,
 # ask for the password or a code: someone holding a stolen session could otherwise guess
-# them there without end. Wrong answers count per user (whoever and wherever sends them),
-# with the login's limit (LOGIN_RATE_LIMIT) and the login limiter's storage and strategy;
+# them there without end. Wrong answers count per signed-in session (its id, given at
+# login and signed into the cookie, so a thief cannot make another without the password
+# and the code): a stolen session gets as few tries as a per-user count would give it,
+# and cannot lock the user's own sessions out of their account for the window. The
+# login's limit (LOGIN_RATE_LIMIT), with the login limiter's storage and strategy;
 # checked by the views themselves, not by a decorator, so that the refusal is the form
 # again with the message next to its field.
 
@@ -87,7 +90,11 @@ WRONG_ANSWER_FIELDS = frozenset({"current_password", "password", "code"})
 
 
 def _account_check(user) -> tuple[RateLimitItem, tuple[str, ...]]:
-    keys = (current_app.config.get("RATELIMIT_KEY_PREFIX", ""), "account-check", str(user.id))
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    # Every signed-in request has a session id (bizkit.auth.current gives one to a
+    # session begun before ids existed).
+    session_id = session.get(identity.SESSION_ID) or ""
+    keys = (prefix, "account-check", str(user.id), session_id)
     return parse(current_app.config["LOGIN_RATE_LIMIT"]), keys
 
 

@@ -18,7 +18,7 @@ from tests.auth.test_two_step import (  # noqa: F401 (an autouse fixture, used b
     switch_on,
     user_row,
 )
-from tests.conftest import BrowserlikeClient, company_ctx, text_of
+from tests.conftest import BrowserlikeClient, UserRef, company_ctx, text_of
 
 pytestmark = pytest.mark.usefixtures("_away_from_a_step_boundary")
 
@@ -176,22 +176,32 @@ def test_the_sixth_wrong_current_password_is_refused_even_when_right(app, auth, 
     assert auth.get("/dashboard").status_code == 200  # and the session goes on
 
 
-def test_the_limit_is_per_user_whatever_the_session_and_not_the_others(
+def test_the_limit_is_per_session_so_a_stolen_one_cannot_lock_the_user_out(
     app, company, owner, make_user
 ):
-    first, second = _client(app), _client(app)
-    first.login(owner)
-    second.login(owner)
-    for client in (first, second, first, second, first):
-        assert _change_password(client, "guess").status_code == 422
-    assert _change_password(second, owner.password).status_code == 429
+    stolen, own = _client(app), _client(app)
+    stolen.login(owner)
+    own.login(owner)
+    for _ in range(5):
+        assert _change_password(stolen, "guess").status_code == 422
+    # The stolen session has used its tries, whether it now guesses right or wrong ...
+    assert _change_password(stolen, "guess").status_code == 429
+    assert _change_password(stolen, owner.password).status_code == 429
+    assert _password_unchanged(app, owner)
+    # ... and the cookie sent again (a copy of it) counts as the same session.
+    copy = _client(app)
+    copy.raw.set_cookie("session", stolen.raw.get_cookie("session").value)
+    assert _change_password(copy, owner.password).status_code == 429
+    # The user's own session still changes the password (and so ends the stolen one).
+    assert _change_password(own, owner.password).status_code == 302
 
     colleague = make_user(company, "admin")
     theirs = _client(app)
     theirs.login(colleague)
     assert _change_password(theirs, colleague.password).status_code == 302
     # Signing in is not this limit's business.
-    assert _client(app).login(owner).headers["Location"].endswith("/dashboard")
+    renewed = UserRef(owner.id, owner.email, NEW_PASSWORD, owner.membership_id)
+    assert _client(app).login(renewed).headers["Location"].endswith("/dashboard")
 
 
 def test_refusals_that_are_not_a_wrong_password_cost_nothing(app, auth, owner):
