@@ -15,7 +15,7 @@ proxy) ignores the headers.
 `BIZKIT_LOGIN_RATE_LIMIT` (default "5 per 15 minutes") limits failed logins (a wrong
 password or a wrong second-step code) per client address and e-mail, and wrong passwords
 and codes on the account pages (password change, two-step sign-in on or off, new recovery
-codes) per user; `BIZKIT_LOGIN_IP_RATE_LIMIT` (default "100 per 15 minutes") limits
+codes) per signed-in session; `BIZKIT_LOGIN_IP_RATE_LIMIT` (default "100 per 15 minutes") limits
 failed logins per client address whatever the e-mail.
 """
 

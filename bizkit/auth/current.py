@@ -67,8 +67,12 @@ def register_current_tenant(app: Flask) -> None:
         except ValueError:
             return None
         session_id = session.get(identity.SESSION_ID)
-        if session_id is None:  # a session begun before sessions had ids: give it one now
-            session_id = session[identity.SESSION_ID] = identity.new_session_id()
+        if session_id is None:
+            # A session begun before sessions had ids (2026-12-02) signs in again: a copy
+            # of its cookie would get a new id on every request, so a logout could not
+            # end the copy and each request would start the account pages' limit of
+            # wrong passwords afresh (bizkit.auth.views).
+            return None
         # The generation before the database (see identity), and in the same round trip
         # whether this session was logged out.
         generation, revoked = identity.current_state(session_id)

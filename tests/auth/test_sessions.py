@@ -50,3 +50,20 @@ def test_logout_ends_a_copied_session_cookie_but_not_other_devices(app, owner, c
     assert phone.get("/dashboard").status_code == 200  # the user's other session goes on
     laptop.login(owner)  # and signing in again on the laptop works
     assert laptop.get("/dashboard").status_code == 200
+
+
+def test_a_session_from_before_sessions_had_ids_signs_in_again(app, owner, client):
+    """Such a cookie (no `sid`) could be replayed unrevokably, and would get a fresh
+    account-page limit on every request: it is signed out (the account pages need a
+    signed-in user), and a new login works."""
+    client.login(owner)
+    assert client.get("/dashboard").status_code == 200
+    with client.raw.session_transaction() as session:
+        del session["sid"]
+    old_cookie = client.raw.get_cookie("session").value
+    for _ in range(2):  # the same old cookie, sent again, gets the same answer
+        client.raw.set_cookie("session", old_cookie)
+        lost = client.get("/dashboard")
+        assert lost.status_code == 302 and "/login" in lost.headers["Location"]
+    client.login(owner)
+    assert client.get("/dashboard").status_code == 200
