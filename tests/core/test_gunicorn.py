@@ -22,8 +22,11 @@ def _free_port() -> int:
     """A free port below 32768 (clear of the ephemeral range)."""
     for port in range(21000, 21100):
         with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     raise AssertionError("no free port")
 
 

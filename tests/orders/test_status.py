@@ -187,6 +187,10 @@ def test_a_move_from_the_order_page_refreshes_every_panel_it_changes(
     page = auth.get(f"/orders/{order_id}").get_data(as_text=True)
     assert ">Apply<" not in page and "hx-swap-oob" not in page
     assert "Save details" not in auth.get(f"/orders/{order_id}?edit=details").text
+    # The form asked for from a tab opened before the move says why it does not come.
+    late = auth.get(f"/orders/{order_id}/details/edit", headers=HTMX)
+    assert late.status_code == 200 and "Save details" not in late.text
+    assert "This order is closed; it cannot be changed any more." in text_of(late)
     assert ">Apply<" not in auth.get(f"/orders/{order_id}/voucher").get_data(as_text=True)
 
 
