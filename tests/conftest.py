@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import socket
+import subprocess
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +32,31 @@ from bizkit.extensions import db
 
 TEST_SECRET = "test-secret-key-not-for-production"
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port(start: int = 20000, end: int = 32000) -> int:
+    """A port free on 127.0.0.1, below 32768 (clear of the ephemeral range)."""
+    for port in range(start + os.getpid() % 5000, end):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below 32768")
+
+
+def start_gunicorn(port: int, env: dict, log) -> subprocess.Popen:
+    """The app under gunicorn with gunicorn.conf.py, as the Procfile's `web` runs it, on
+    127.0.0.1:`port`, writing its log to the open file `log`."""
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    return subprocess.Popen(
+        [gunicorn, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _with_database(url: str, database: str) -> str:

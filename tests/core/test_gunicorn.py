@@ -5,33 +5,19 @@ which otherwise stopped the worker ~125 ms each on the benchmark machine."""
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, free_port, start_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def _free_port() -> int:
-    """A free port below 32768 (clear of the ephemeral range)."""
-    for port in range(21000, 21100):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no free port")
-
-
 def test_a_worker_freezes_what_the_loaded_app_holds(database_url, services, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         "PATH": str(BIN) + ":/usr/bin:/bin",
         "BIZKIT_ENV": "testing",
@@ -42,20 +28,7 @@ def test_a_worker_freezes_what_the_loaded_app_holds(database_url, services, tmp_
     }
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "-c",
-                "gunicorn.conf.py",
-                "-b",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server = start_gunicorn(port, env, log)
         try:
             deadline = time.monotonic() + 30
             frozen = None

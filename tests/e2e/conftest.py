@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,13 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from bizkit.config import RQ_QUEUES
-from tests.conftest import TEST_SECRET, create_database, drop_database
+from tests.conftest import (
+    TEST_SECRET,
+    create_database,
+    drop_database,
+    free_port,
+    start_gunicorn,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -41,17 +46,6 @@ def _chromium() -> str:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package")
-
-
-def free_port(start: int = 20000, end: int = 32000) -> int:
-    for port in range(start + os.getpid() % 5000, end):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port below 32768")
 
 
 @pytest.fixture(scope="session")
@@ -90,20 +84,7 @@ def live_server(services):
             raise RuntimeError(f"flask {' '.join(command)} failed:\n{done.stderr[-3000:]}")
     (ROOT / "instance").mkdir(exist_ok=True)
     log = open(ROOT / "instance" / "e2e-server.log", "w")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "-c",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_gunicorn(port, env, log)
     worker = subprocess.Popen(
         [
             str(BIN / "rq"),
