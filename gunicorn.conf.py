@@ -43,7 +43,7 @@ def post_worker_init(worker):
 
 def freeze_loaded_objects(worker):
     """Move every object alive once the app is loaded (modules, the ORM's mappers, Babel's
-    data, ~170,000 objects) to the collector's permanent generation. They live as long
+    data, ~156,000 objects) to the collector's permanent generation. They live as long
     as the worker, yet each full collection walked them all: ~125 ms on the benchmark
     machine (2 cores, AMD EPYC), during which the worker and every request it holds
     stand still; one came every few hundred requests. Frozen, a full collection walks

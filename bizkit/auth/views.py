@@ -91,8 +91,8 @@ WRONG_ANSWER_FIELDS = frozenset({"current_password", "password", "code"})
 
 def _account_check(user) -> tuple[RateLimitItem, tuple[str, ...]]:
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
-    # Every signed-in request has a session id (bizkit.auth.current gives one to a
-    # session begun before ids existed).
+    # Every signed-in request has a session id (bizkit.auth.current signs out a session
+    # begun before ids existed).
     session_id = session.get(identity.SESSION_ID) or ""
     keys = (prefix, "account-check", str(user.id), session_id)
     return parse(current_app.config["LOGIN_RATE_LIMIT"]), keys

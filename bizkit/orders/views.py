@@ -323,27 +323,29 @@ def detail(order_id: int):
     )
 
 
+def _details_fragment(order_id: int, *, editing: bool):
+    """The details panel alone (htmx): the form, or the details again after Cancel;
+    without htmx, the order page (with the form open when editing)."""
+    if not is_htmx():
+        edit = {"edit": "details"} if editing else {}
+        return redirect(url_for("orders.detail", order_id=order_id, **edit))
+    order = get_or_404(Order, order_id, joinedload(Order.customer))
+    flow = workflow.current_flow("order")
+    return render("orders/_details.html", **details_context(order, flow, editing_details=editing))
+
+
 @bp.route("/<int:order_id>/details/edit")
 @requires("orders.edit")
 @reads_only
 def edit_details(order_id: int):
-    """The details form in place of the details (htmx); without htmx, the page with it."""
-    if not is_htmx():
-        return redirect(url_for("orders.detail", order_id=order_id, edit="details"))
-    order = get_or_404(Order, order_id, joinedload(Order.customer))
-    flow = workflow.current_flow("order")
-    return render("orders/_details.html", **details_context(order, flow, editing_details=True))
+    return _details_fragment(order_id, editing=True)
 
 
 @bp.route("/<int:order_id>/details")
 @requires("orders.view")
 @reads_only
 def show_details(order_id: int):
-    """The details again, after Cancel on their form (htmx); without htmx, the page."""
-    if not is_htmx():
-        return redirect(url_for("orders.detail", order_id=order_id))
-    order = get_or_404(Order, order_id, joinedload(Order.customer))
-    return render("orders/_details.html", **details_context(order, workflow.current_flow("order")))
+    return _details_fragment(order_id, editing=False)
 
 
 @bp.route("/<int:order_id>/details", methods=["POST"])
