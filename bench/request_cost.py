@@ -4,6 +4,7 @@
     python -m bench.request_cost --profile     the same under cProfile, top functions per page
     python -m bench.request_cost --profile --top 0    only count Python calls per request
     python -m bench.request_cost --runs 200 dashboard
+    python -m bench.request_cost --profile --top 0 --callees process_response customers_list
 
 wrk numbers on a shared two-core machine move with whatever else runs; the time one
 request costs in this process moves less, and the number of Python calls per request
@@ -74,6 +75,9 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--sql", action="store_true", help="print the SQL of one request")
+    parser.add_argument(
+        "--callees", metavar="NAME", help="with --profile: what functions matching NAME call"
+    )
     args = parser.parse_args()
 
     redis, redis_server = services.redis_url()
@@ -118,12 +122,14 @@ def main() -> int:
             print(
                 f"{name:18} {cpu:6.2f} ms CPU  {wall:6.2f} ms wall per request{calls}", flush=True
             )
-            if profiler and args.top:
+            if profiler and (args.top or args.callees):
                 out = io.StringIO()
                 stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
                 stats.print_stats(args.top)
                 out.write("\n--- by own time ---\n")
                 stats.sort_stats("tottime").print_stats(args.top)
+                if args.callees:
+                    stats.sort_stats("cumulative").print_callees(args.callees)
                 print(out.getvalue())
     finally:
         if redis_server is not None:

@@ -80,6 +80,13 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_translations(app, babel)
     csrf.init_app(app)
+    from bizkit.core import fragments
+
+    # A placeholder inside kept fragments, filled in with the session's token per request.
+    # (Flask-WTF sets it as a global and in a context processor; this one runs after.)
+    app.jinja_env.globals["csrf_token"] = fragments.csrf_token
+    kept_csrf = {"csrf_token": fragments.csrf_token}
+    app.context_processor(lambda: kept_csrf)
     limiter.init_app(app)
     # Every rate limit is a decorator on its view (login), which checks it when the view
     # runs; there are no application-wide limits, so the extension's own check before
@@ -134,9 +141,18 @@ def _register_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["url_for_id"] = url_for_id
     app.jinja_env.globals["page_chrome"] = page_chrome
 
+    from bizkit.core.reads import CONNECTED
+
     @app.after_request
     def _commit_or_rollback(response):
-        """The request's one commit: operations only flush; any error status rolls back."""
+        """The request's one commit: operations only flush; any error status rolls back.
+        A request that sent no SQL and changed no row (a page from what the process
+        keeps) has nothing to end."""
+        session = db.session()
+        if not session.info.get(CONNECTED) and not (
+            session.new or session.dirty or session.deleted
+        ):
+            return response
         if response.status_code < 400:
             db.session.commit()
         else:

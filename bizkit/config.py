@@ -126,6 +126,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "BIZKIT_DB_PING_IDLE_SECONDS": float(os.environ.get("BIZKIT_DB_PING_IDLE_SECONDS", "1")),
         "SQLALCHEMY_RECORD_QUERIES": False,
         "BIZKIT_EXPOSE_QUERY_COUNT": _bool("BIZKIT_EXPOSE_QUERY_COUNT"),
+        # Rendered list results, dashboard cards and board columns kept per process until
+        # the rows they show change (bizkit/core/fragments.py); 0 renders every time.
+        "BIZKIT_FRAGMENT_CACHE": _bool("BIZKIT_FRAGMENT_CACHE", default=True),
+        # Refuse a kept fragment that read a table it does not name (on in the tests).
+        "BIZKIT_FRAGMENT_CHECK": _bool("BIZKIT_FRAGMENT_CHECK", default=env == "testing"),
         "REDIS_URL": redis_url,
         # Live events' channel prefix (bizkit.core.events); by default derived from the
         # database, so installations sharing a Redis server keep their events apart.

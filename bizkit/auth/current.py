@@ -13,7 +13,7 @@ from sqlalchemy.orm import lazyload
 
 from bizkit.auth import identity
 from bizkit.auth.models import Membership, User
-from bizkit.core import tenancy
+from bizkit.core import fragments, tenancy
 from bizkit.core.errors import error_response
 from bizkit.extensions import db, login_manager
 
@@ -75,7 +75,10 @@ def register_current_tenant(app: Flask) -> None:
             return None
         # The generation before the database (see identity), and in the same round trip
         # whether this session was logged out.
-        generation, revoked = identity.current_state(session_id)
+        # The revisions of the content this page keeps come along (bizkit.core.fragments).
+        extra_keys = fragments.prefetch_keys(session.get(SESSION_COMPANY))
+        generation, revoked, extra = identity.current_state(session_id, extra_keys)
+        fragments.prefetched(extra_keys, extra)
         if revoked:
             return None
         kept = identity.cached(uid, generation)

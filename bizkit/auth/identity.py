@@ -29,7 +29,6 @@ alone for RETRY_SECONDS, so a stuck Redis costs one timeout, not one per request
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import time
@@ -41,12 +40,12 @@ from flask import current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import ORMExecuteState, make_transient_to_detached
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bizkit.auth.models import Membership, User
+from bizkit.core import quick_redis
 from bizkit.core.models import Company
 from bizkit.extensions import db
 
@@ -55,7 +54,6 @@ log = logging.getLogger(__name__)
 MAX_AGE = 30.0  # seconds; bounds what a change made outside the ORM can leave stale
 MAX_ENTRIES = 10_000  # users per process
 RETRY_SECONDS = 5.0  # after Redis failed to answer, read the database meanwhile
-REDIS_TIMEOUT = 0.5  # seconds; this read is on every request's path
 
 _IDENTITY_MODELS = (User, Membership, Company)
 _CHANGED = "bizkit_identity_changed"
@@ -77,37 +75,14 @@ _redis_down_until = 0.0
 
 
 def _generation_key() -> str:
-    """One generation per database (server, port, name), whatever else differs between the
-    URLs of the web processes, workers and commands of one installation (driver, options,
-    credentials): every one of them must replace the generation the web processes read."""
-    app = current_app
-    key = app.extensions.get("bizkit_identity_key")
-    if key is None:
-        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-        place = "|".join(
-            str(part or "")
-            for part in (
-                url.host,
-                url.port,
-                url.database,
-                url.query.get("host"),
-                url.query.get("port"),
-            )
-        )
-        key = "bizkit:identity-generation:" + hashlib.sha256(place.encode()).hexdigest()[:16]
-        app.extensions["bizkit_identity_key"] = key
-    return key
+    """One generation per database (see bizkit.core.quick_redis): every web process,
+    worker and command of one installation must replace the generation the web
+    processes read."""
+    return "bizkit:identity-generation:" + quick_redis.database_tag()
 
 
 def _redis() -> Redis:
-    ext = current_app.extensions
-    if "bizkit_identity_redis" not in ext:
-        ext["bizkit_identity_redis"] = Redis.from_url(
-            current_app.config["REDIS_URL"],
-            socket_timeout=REDIS_TIMEOUT,
-            socket_connect_timeout=REDIS_TIMEOUT,
-        )
-    return ext["bizkit_identity_redis"]
+    return quick_redis.client()
 
 
 def current_generation() -> str | None:
@@ -115,23 +90,26 @@ def current_generation() -> str | None:
     return current_state(None)[0]
 
 
-def current_state(session_id: str | None) -> tuple[str | None, bool]:
-    """The generation now, and whether the session `session_id` was ended by a logout
-    (`revoke_session`), read in one round trip (MGET): every request pays it.
+def current_state(
+    session_id: str | None, extra_keys: list[str] | tuple = ()
+) -> tuple[str | None, bool, list]:
+    """The generation now, whether the session `session_id` was ended by a logout
+    (`revoke_session`), and the values of `extra_keys` (what else the request will ask
+    Redis for: bizkit.core.fragments), read in one round trip (MGET): every request pays it.
 
-    When Redis does not answer: (None, False) — nothing is kept, and a logged-out
+    When Redis does not answer: (None, False, []) — nothing is kept, and a logged-out
     session cannot be told from a live one (its cookie was deleted from the browser
     that logged out; a copy of it works until Redis answers again), as every other
     request goes on without Redis for RETRY_SECONDS.
     """
     global _redis_down_until
     if time.monotonic() < _redis_down_until:
-        return None, False
+        return None, False, []
     key = _generation_key()
-    keys = [key, revoked_key(session_id)] if session_id else [key]
+    keys = [key, revoked_key(session_id)] if session_id else [key, key]
     try:
         redis = _redis()
-        values = redis.mget(keys)
+        values = redis.mget([*keys, *extra_keys])
         value = values[0]
         if value is None:  # first use, or Redis was emptied: every process reads afresh
             redis.set(key, secrets.token_hex(8), nx=True)
@@ -139,9 +117,9 @@ def current_state(session_id: str | None) -> tuple[str | None, bool]:
     except RedisError as error:
         _redis_down_until = time.monotonic() + RETRY_SECONDS
         log.warning("identity cache off for %ss: Redis did not answer (%s)", RETRY_SECONDS, error)
-        return None, False
-    revoked = len(values) > 1 and values[1] is not None
-    return (value.decode() if value is not None else None), revoked
+        return None, False, []
+    revoked = session_id is not None and values[1] is not None
+    return (value.decode() if value is not None else None), revoked, values[2:]
 
 
 # -- sessions ended by a logout ------------------------------------------------------------

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from collections.abc import Callable, Iterable
+
+from flask import Flask, current_app, render_template, request
+
+from bizkit.core.fragments import fragment as kept_fragment
 
 # The request headers that decide between the page and a fragment (is_htmx).
 DECIDING_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+_VARY = ", ".join(DECIDING_HEADERS)
 
 
 def is_htmx() -> bool:
@@ -30,6 +35,40 @@ def render(
     return render_template(chosen, **context), status, headers or {}
 
 
+def render_kept(
+    template: str,
+    fragment: str | None,
+    tables: Iterable,
+    context: Callable[[], dict],
+    *,
+    vary: tuple = (),
+    **page_context,
+):
+    """`render`, with the page's content kept between requests (bizkit.core.fragments):
+    for htmx the fragment, else the template's `content` block, each rendered from
+    `context()` only when not kept for these `tables`' revisions. The rest of the page
+    (chrome, flashes, title) is rendered for every request, from `page_context`."""
+    if fragment and is_htmx():
+        return kept_fragment(
+            fragment, tables, lambda: render_template(fragment, **context()), vary=vary
+        )
+    content = kept_fragment(
+        f"{template}#content",
+        tables,
+        lambda: render_block(template, "content", context()),
+        vary=vary,
+    )
+    return render_template(template, kept_content=content, **page_context)
+
+
+def render_block(template_name: str, block: str, context: dict) -> str:
+    """One block of a page template, alone, with the context render_template would give."""
+    app = current_app
+    template = app.jinja_env.get_or_select_template(template_name)
+    app.update_template_context(context)
+    return "".join(template.blocks[block](template.new_context(context)))
+
+
 def register_vary(app: Flask) -> None:
     """Say on every response that it depends on the htmx headers.
 
@@ -40,6 +79,9 @@ def register_vary(app: Flask) -> None:
 
     @app.after_request
     def _vary(response):
+        if "Vary" not in response.headers:  # the usual case, without parsing a header set
+            response.headers["Vary"] = _VARY
+            return response
         for header in DECIDING_HEADERS:
             response.vary.add(header)
         return response

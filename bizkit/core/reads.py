@@ -24,10 +24,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
+from bizkit.core.session import AUTOCOMMIT
 from bizkit.extensions import db
 
 READS_ONLY = "bizkit_reads_only"
-_CONNECTED = "bizkit_connected"
+CONNECTED = "bizkit_connected"
 _WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE)\b", re.IGNORECASE)
 
 
@@ -44,9 +45,11 @@ def reads_only(view: Callable) -> Callable:
         # Only at the start of the request's work: if something already read in a
         # transaction (the signed-in user, not kept by this process), it stays in it. A
         # session bound to one outer connection (the tests' rolled-back transaction)
-        # stays in that connection's transaction.
-        if not session.info.get(_CONNECTED) and not isinstance(session.bind, Connection):
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        # stays in that connection's transaction. The connection is taken when the view
+        # first sends SQL (Session.get_bind): a view that answers from what the process
+        # keeps (bizkit.core.fragments) takes none.
+        if not session.info.get(CONNECTED) and not isinstance(session.bind, Connection):
+            session.info[AUTOCOMMIT] = True
         # Writes are refused in any case, so that the tests (in their transaction) find a
         # view that writes as surely as production would.
         session.info[READS_ONLY] = True
@@ -62,13 +65,14 @@ def reads_only(view: Callable) -> Callable:
 def _connected(session: OrmSession, transaction, connection) -> None:
     # The session's transaction holds a connection now (it may have begun before, without
     # one, when the signed-in user kept by the process was attached to it).
-    session.info[_CONNECTED] = True
+    session.info[CONNECTED] = True
 
 
 @event.listens_for(OrmSession, "after_transaction_end")
 def _released(session: OrmSession, transaction) -> None:
     if transaction.parent is None:
-        session.info.pop(_CONNECTED, None)
+        session.info.pop(CONNECTED, None)
+        session.info.pop(AUTOCOMMIT, None)
 
 
 @event.listens_for(OrmSession, "before_flush")

@@ -46,7 +46,22 @@ class Session(flask_sqlalchemy.session.Session):
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         if bind is None and self.bind is not None:
             return self.bind
-        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if self.info.get(AUTOCOMMIT):  # a @reads_only view (bizkit.core.reads)
+            return _autocommit(engine)
+        return engine
+
+
+AUTOCOMMIT = "bizkit_autocommit"
+_autocommit_engines: dict = {}
+
+
+def _autocommit(engine):
+    """The engine's twin that takes its connections in autocommit (same pool)."""
+    twin = _autocommit_engines.get(engine)
+    if twin is None:
+        twin = _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return twin
 
 
 def _touches_tenant_model(state: ORMExecuteState) -> bool:

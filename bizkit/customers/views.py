@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from bizkit.core.errors import BusinessRuleError, attach_to_form
-from bizkit.core.htmx import is_htmx, render
+from bizkit.core.htmx import is_htmx, render, render_kept
 from bizkit.core.pagination import next_page_url, requested_page_size
 from bizkit.core.params import parse_id
 from bizkit.core.permissions import requires
@@ -25,7 +25,7 @@ from bizkit.customers.forms import (
     NoteForm,
     StoreCreditForm,
 )
-from bizkit.customers.models import Customer
+from bizkit.customers.models import Customer, CustomerGroup
 
 INLINE_FIELDS = ("name", "email", "phone", "company_name", "vat_id", "locale", "tags", "group_id")
 
@@ -42,25 +42,33 @@ def customer_filter(args=None) -> ops.CustomerFilter:
     )
 
 
+# Every table the list's content reads (bizkit.core.fragments keeps it until one changes).
+LIST_TABLES = (Customer, CustomerGroup)
+
+
 @bp.route("/")
 @requires("customers.view")
 @reads_only
 def index():
     flt = customer_filter()
-    page = ops.search_customers(
-        flt, cursor=request.args.get("cursor"), limit=requested_page_size(ops.PAGE_SIZE)
-    )
-    next_url = next_page_url("customers.index", page.next_cursor)
-    fragment = "customers/_rows.html" if request.args.get("cursor") else "customers/_results.html"
-    return render(
+    cursor = request.args.get("cursor")
+
+    def content() -> dict:
+        page = ops.search_customers(flt, cursor=cursor, limit=requested_page_size(ops.PAGE_SIZE))
+        return {
+            "page": page,
+            "flt": flt,
+            "next_url": next_page_url("customers.index", page.next_cursor),
+            # Search as you type swaps only the results: the group filter is not re-rendered.
+            "groups": [] if is_htmx() else ops.groups(),
+            "sorts": ops.SORTS,
+        }
+
+    return render_kept(
         "customers/index.html",
-        fragment,
-        page=page,
-        flt=flt,
-        next_url=next_url,
-        # Search as you type swaps only the results: the group filter is not re-rendered.
-        groups=[] if is_htmx() else ops.groups(),
-        sorts=ops.SORTS,
+        "customers/_rows.html" if cursor else "customers/_results.html",
+        LIST_TABLES,
+        content,
     )
 
 

@@ -123,7 +123,7 @@ def _closed_port() -> int:
 def test_without_redis_every_page_reads_the_user_from_the_database(app, auth, monkeypatch):
     kept_by_another_process(app, auth)
     gone = Redis(port=_closed_port(), socket_timeout=0.2, socket_connect_timeout=0.2)
-    monkeypatch.setitem(app.extensions, "bizkit_identity_redis", gone)
+    monkeypatch.setitem(app.extensions, "bizkit_quick_redis", gone)
     monkeypatch.setattr(identity, "_redis_down_until", 0.0)
 
     for _ in range(2):  # the first finds Redis gone, the second does not ask it again

@@ -53,8 +53,11 @@ def _record_statements(app, seen):
     return lambda: event.remove(engine, "before_cursor_execute", record)
 
 
-def test_a_list_page_reads_without_a_transaction_and_a_write_still_has_one(app, committed_owner):
+def test_a_list_page_reads_without_a_transaction_and_a_write_still_has_one(
+    app, committed_owner, monkeypatch
+):
     (company_id, _user_id), owner = committed_owner
+    monkeypatch.setitem(app.config, "BIZKIT_FRAGMENT_CACHE", False)  # the rows are read
     client = BrowserlikeClient(app, app.test_client())
     client.login(owner)
     client.get("/customers/")  # the signed-in user is kept by the process from now on
@@ -105,3 +108,27 @@ def test_a_reads_only_view_cannot_write(app, committed_owner):
             names = list(db.session.execute(select(Customer.name)).scalars())
             assert names == ["Antonín Dvořák"]
             assert db.session.execute(select(func.count(Customer.id))).scalar() == 1
+
+
+def test_a_page_answered_from_kept_content_takes_no_connection(app, committed_owner):
+    _ids, owner = committed_owner
+    client = BrowserlikeClient(app, app.test_client())
+    client.login(owner)
+    client.get("/customers/")  # the user and the list's content are kept from now on
+    with app.app_context():
+        pool = db.engine.pool
+    checkouts = []
+
+    def checked_out(dbapi_connection, record, proxy):
+        checkouts.append(record)
+
+    seen = []
+    stop = _record_statements(app, seen)
+    event.listen(pool, "checkout", checked_out)
+    try:
+        page = client.get("/customers/")
+    finally:
+        event.remove(pool, "checkout", checked_out)
+        stop()
+    assert "Antonín Dvořák" in page.get_data(as_text=True)
+    assert seen == [] and checkouts == []
