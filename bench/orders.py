@@ -80,7 +80,7 @@ def page_scenarios(base: str, cookie: str, db_url: str) -> list[tuple[str, str, 
 
 def wrk(url: str, connections: int, cookie: str, script: str = "report.lua", **env) -> dict:
     """Like bench.run.wrk, with another script and its settings in the environment."""
-    threads = min(connections, 2)
+    threads = services.wrk_threads(connections)
     done = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", DURATION, "--timeout", "10s",
          "-s", str(ROOT / "bench" / script), url],

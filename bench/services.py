@@ -34,3 +34,12 @@ def app_env(db_url: str, redis: str) -> dict[str, str]:
         "REDIS_URL": redis,
         "BIZKIT_EXPOSE_QUERY_COUNT": "1",
     }
+
+
+def wrk_threads(connections: int) -> int:
+    """wrk's threads for a run. The latency runs (4 connections) use one: on two cores a
+    second wrk thread competes with the two workers, and its own waits for a core showed
+    in wrk's numbers as a p99 of ~200 ms while the server's request times (logged, and
+    measured around the WSGI call) stayed under ~20 ms. One thread drives 4 connections
+    at these rates with room to spare; the throughput runs keep two."""
+    return 1 if connections <= 4 else 2

@@ -161,10 +161,13 @@ def _note_statement(conn, cursor, statement: str, parameters, context, executema
             written.add((company if tables[name] and company is not None else ANY, name))
 
 
-@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_commit", insert=True)
 def _publish(session: OrmSession) -> None:
     """After the COMMIT itself, not a savepoint's release (after_commit comes for those
-    too): published earlier, a reader could keep the old rows under the new revision."""
+    too): published earlier, a reader could keep the old rows under the new revision.
+    And before anything else that runs after the commit (insert=True): a board told of a
+    change by a live event (bizkit.core.events) fetches itself at once, and must find
+    its kept content gone."""
     if session.in_nested_transaction():
         return
     written = session.info.pop(_WRITTEN, None)

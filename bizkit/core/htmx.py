@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 
 from flask import Flask, current_app, render_template, request
@@ -35,6 +36,11 @@ def render(
     return render_template(chosen, **context), status, headers or {}
 
 
+# The blocks of a page template its kept content is made of (the layout renders the rest).
+KEPT_BLOCKS = ("title", "head_extra", "content")
+_BETWEEN = f"kept-block-{secrets.token_hex(8)}"  # random: no rendered text contains it
+
+
 def render_kept(
     template: str,
     fragment: str | None,
@@ -42,31 +48,36 @@ def render_kept(
     context: Callable[[], dict],
     *,
     vary: tuple = (),
-    **page_context,
 ):
-    """`render`, with the page's content kept between requests (bizkit.core.fragments):
-    for htmx the fragment, else the template's `content` block, each rendered from
-    `context()` only when not kept for these `tables`' revisions. The rest of the page
-    (chrome, flashes, title) is rendered for every request, from `page_context`."""
+    """`render`, with the page's own part kept between requests (bizkit.core.fragments):
+    for htmx the fragment, else the template's title, head and content blocks, each
+    rendered from `context()` only when not kept for these `tables`' revisions. The rest
+    of the page (the layout, chrome and flashes) is rendered for every request."""
     if fragment and is_htmx():
         return kept_fragment(
             fragment, tables, lambda: render_template(fragment, **context()), vary=vary
         )
-    content = kept_fragment(
-        f"{template}#content",
+    kept = kept_fragment(
+        f"{template}#blocks",
         tables,
-        lambda: render_block(template, "content", context()),
+        lambda: _BETWEEN.join(render_blocks(template, KEPT_BLOCKS, context())),
         vary=vary,
     )
-    return render_template(template, kept_content=content, **page_context)
+    blocks = dict(zip(KEPT_BLOCKS, kept.split(_BETWEEN), strict=True))
+    return render_template(template, kept_blocks=blocks)
 
 
-def render_block(template_name: str, block: str, context: dict) -> str:
-    """One block of a page template, alone, with the context render_template would give."""
+def render_blocks(template_name: str, names: Iterable[str], context: dict) -> list[str]:
+    """Blocks of a page template, alone ("" for a block it does not define), with the
+    context render_template would give."""
     app = current_app
     template = app.jinja_env.get_or_select_template(template_name)
     app.update_template_context(context)
-    return "".join(template.blocks[block](template.new_context(context)))
+    jinja_context = template.new_context(context)
+    return [
+        "".join(template.blocks[name](jinja_context)) if name in template.blocks else ""
+        for name in names
+    ]
 
 
 def register_vary(app: Flask) -> None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import g, redirect, url_for
 from flask_babel import lazy_gettext as _l
 
-from bizkit.core.htmx import render
+from bizkit.core.htmx import render_kept
 from bizkit.core.permissions import can, public, requires
 from bizkit.core.reads import reads_only
 from bizkit.core.timezones import utcnow
@@ -35,9 +35,26 @@ def root():
 @requires("dashboard.view")
 @reads_only
 def index():
-    return render(
-        "dashboard/index.html", cards=PLACEHOLDER_CARDS, now_utc=utcnow(), figures=_figures()
+    # The cards count today's takings: the content is kept for one day of the company's.
+    today = utcnow().astimezone(ZoneInfo(g.company.timezone)).date()
+    return render_kept(
+        "dashboard/index.html",
+        None,
+        CARD_TABLES,
+        lambda: {"cards": PLACEHOLDER_CARDS, "now_utc": utcnow(), "figures": _figures()},
+        vary=(today.isoformat(),),
     )
+
+
+# Every table the cards read (bizkit.core.fragments keeps them until one changes).
+CARD_TABLES = (
+    "customer_order",
+    "payment",
+    "variant",
+    "stock_level",
+    "workflow_status",
+    "workflow_transition",
+)
 
 
 def _figures() -> dict:

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from bizkit.core.errors import BusinessRuleError, attach_to_form
-from bizkit.core.htmx import render
+from bizkit.core.htmx import render, render_kept
 from bizkit.core.pagination import next_page_url, requested_page_size
 from bizkit.core.params import parse_id
 from bizkit.core.permissions import can, requires
@@ -47,19 +47,37 @@ def read_filters(sorts=None) -> tuple[CatalogFilterForm, queries.CatalogFilters]
     return form, filters
 
 
+# Every table the catalog lists' content reads (bizkit.core.fragments keeps it until one
+# changes): products with their category and variants' stock, the category filter.
+LIST_TABLES = ("product", "variant", "category", "stock_level", "tax_rate")
+
+
+def _kept_list(template: str, prefix: str, endpoint: str, listing, sorts=None):
+    cursor = request.args.get("cursor")
+
+    def content() -> dict:
+        form, filters = read_filters(sorts)
+        result = listing(filters, cursor, requested_page_size(queries.PAGE_SIZE))
+        return {
+            "form": form,
+            "page": result,
+            "next_url": next_page_url(endpoint, result.next_cursor),
+        }
+
+    return render_kept(
+        template,
+        f"{prefix}_rows.html" if cursor else f"{prefix}_results.html",
+        LIST_TABLES,
+        content,
+    )
+
+
 @bp.route("/")
 @requires("inventory.view")
 @reads_only
 def index():
-    form, filters = read_filters()
-    cursor = request.args.get("cursor")
-    result = queries.list_products(filters, cursor, requested_page_size(queries.PAGE_SIZE))
-    return render(
-        "inventory/index.html",
-        "inventory/_product_rows.html" if cursor else "inventory/_product_results.html",
-        form=form,
-        page=result,
-        next_url=next_page_url("inventory.index", result.next_cursor),
+    return _kept_list(
+        "inventory/index.html", "inventory/_product", "inventory.index", queries.list_products
     )
 
 
@@ -67,15 +85,12 @@ def index():
 @requires("inventory.view")
 @reads_only
 def variants():
-    form, filters = read_filters(VARIANT_SORT_LABELS)
-    cursor = request.args.get("cursor")
-    result = queries.list_variants(filters, cursor, requested_page_size(queries.PAGE_SIZE))
-    return render(
+    return _kept_list(
         "inventory/variants.html",
-        "inventory/_variant_rows.html" if cursor else "inventory/_variant_results.html",
-        form=form,
-        page=result,
-        next_url=next_page_url("inventory.variants", result.next_cursor),
+        "inventory/_variant",
+        "inventory.variants",
+        queries.list_variants,
+        VARIANT_SORT_LABELS,
     )
 
 

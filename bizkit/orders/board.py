@@ -43,7 +43,7 @@ from werkzeug.routing import BuildError
 
 from bizkit.core import events
 from bizkit.core.errors import BusinessRuleError
-from bizkit.core.htmx import is_htmx, render
+from bizkit.core.htmx import is_htmx, render, render_kept
 from bizkit.core.params import parse_count, parse_id
 from bizkit.core.permissions import requires
 from bizkit.core.reads import reads_only
@@ -72,19 +72,47 @@ def _conflict_message() -> str:
     return _("Someone else changed this order a moment ago; this is its current status.")
 
 
+def _board_context(messages: dict[int, str] | None, flow=None) -> dict:
+    return {
+        "columns": load_board(flow or current_flow("order"), g.membership.role),
+        "messages": messages or {},
+        "now": datetime.now(UTC),
+        "age": _ages(),
+        "lines_label": _memo(_lines_label),
+        "move_url_parts": _id_url("orders.board_move"),
+        "detail_url": _id_url("orders.detail"),
+    }
+
+
 def _render_board(status: int = 200, messages: dict[int, str] | None = None, flow=None):
-    columns = load_board(flow or current_flow("order"), g.membership.role)
     return render(
         "orders/board.html",
         "orders/_board.html",
         status=status,
-        columns=columns,
-        messages=messages or {},
-        now=datetime.now(UTC),
-        age=_ages(),
-        lines_label=_memo(_lines_label),
-        move_url_parts=_id_url("orders.board_move"),
-        detail_url=_id_url("orders.detail"),
+        **_board_context(messages, flow),
+    )
+
+
+# Every table the board's content reads (bizkit.core.fragments keeps it until one changes).
+BOARD_TABLES = (
+    "customer_order",
+    "order_line",
+    "customer",
+    "workflow_status",
+    "workflow_transition",
+)
+
+
+def _kept_board():
+    """The board as kept until an order changes. Cards show how long they have waited in
+    whole minutes: the content is kept for the minute it was rendered in, at most."""
+    minute = int(datetime.now(UTC).timestamp() // 60)
+    return render_kept(
+        "orders/board.html",
+        "orders/_board.html",
+        BOARD_TABLES,
+        lambda: _board_context(_notices()),
+        vary=(minute,),
     )
 
 
@@ -154,7 +182,7 @@ def reloads_for_another_company(view):
 @requires("orders.view")
 @reads_only
 def board():
-    return _render_board(messages=_notices())
+    return _kept_board()
 
 
 @bp.route("/board/<int:order_id>/move", methods=["POST"])

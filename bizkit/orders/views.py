@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from bizkit.core.errors import BusinessRuleError, attach_to_form
-from bizkit.core.htmx import is_htmx, render
+from bizkit.core.htmx import is_htmx, render, render_kept
 from bizkit.core.pagination import next_page_url, requested_page_size
 from bizkit.core.params import parse_count, parse_id
 from bizkit.core.permissions import can, requires
@@ -106,25 +106,43 @@ def _labels(flow: workflow.Flow | None = None) -> dict:
     return context
 
 
+# Every table the order list's content reads (bizkit.core.fragments keeps it until one
+# changes); the company's flow comes with the company, an implicit table of every fragment.
+LIST_TABLES = (
+    "customer_order",
+    "customer",
+    "customer_group",
+    "workflow_status",
+    "workflow_transition",
+)
+
+
 @bp.route("/")
 @requires("orders.view")
 @reads_only
 def index():
-    flow = workflow.current_flow("order")
-    filters = _filters(flow)
     cursor = request.args.get("cursor")
-    page = queries.list_orders(
-        filters, g.company.timezone, cursor, requested_page_size(queries.PAGE_SIZE)
-    )
-    return render(
+
+    def content() -> dict:
+        flow = workflow.current_flow("order")
+        filters = _filters(flow)
+        page = queries.list_orders(
+            filters, g.company.timezone, cursor, requested_page_size(queries.PAGE_SIZE)
+        )
+        return {
+            "page": page,
+            "filters": filters,
+            "flow": flow,
+            "channels": CHANNELS,
+            "next_url": next_page_url("orders.index", page.next_cursor),
+            **_labels(flow),
+        }
+
+    return render_kept(
         "orders/index.html",
         "orders/_rows.html" if cursor else "orders/_results.html",
-        page=page,
-        filters=filters,
-        flow=flow,
-        channels=CHANNELS,
-        next_url=next_page_url("orders.index", page.next_cursor),
-        **_labels(flow),
+        LIST_TABLES,
+        content,
     )
 
 
@@ -297,30 +315,52 @@ def order_for_page(order_id) -> Order:
     )
 
 
+# Every table the order page reads (bizkit.core.fragments keeps it until one changes).
+DETAIL_TABLES = (
+    *LIST_TABLES,
+    "order_line",
+    "payment",
+    "voucher",
+    "voucher_redemption",
+    "gift_voucher",
+    "status_change",
+    "user_account",
+    "notification",
+    "variant",
+    "product",
+    "tax_rate",
+)
+
+
 @bp.route("/<int:order_id>")
 @requires("orders.view")
 @reads_only
 def detail(order_id: int):
-    order = order_for_page(order_id)
-    q = request.args.get("q", "")[:100]
-    editor = can("orders.edit")
-    variants = queries.sellable_variants(q) if q and editor else []
-    # The details form is open after "Edit details" without JavaScript (?edit=details),
-    # and with the matches of a customer search (?customer_q=, a link to such a page).
-    customer_q = request.args.get("customer_q", "")[:200]
-    editing = editor and (request.args.get("edit") == "details" or "customer_q" in request.args)
-    extra = {}
-    if editing:
-        form = details_form(order)
-        form.customer_q.data = customer_q
-        extra = {
-            "details_form": form,
-            "customer_choices": queries.customer_choices(customer_q),
-        }
-    return render(
-        "orders/detail.html",
-        **detail_context(order, variants=variants, catalog_q=q, editing_details=editing, **extra),
-    )
+    def content() -> dict:
+        order = order_for_page(order_id)
+        q = request.args.get("q", "")[:100]
+        editor = can("orders.edit")
+        variants = queries.sellable_variants(q) if q and editor else []
+        # The details form is open after "Edit details" without JavaScript
+        # (?edit=details), and with the matches of a customer search (?customer_q=).
+        customer_q = request.args.get("customer_q", "")[:200]
+        editing = editor and (request.args.get("edit") == "details" or "customer_q" in request.args)
+        extra = {}
+        if editing:
+            form = details_form(order)
+            form.customer_q.data = customer_q
+            extra = {
+                "details_form": form,
+                "customer_choices": queries.customer_choices(customer_q),
+            }
+        return detail_context(
+            order, variants=variants, catalog_q=q, editing_details=editing, **extra
+        )
+
+    if "edit" in request.args or "customer_q" in request.args:
+        # The details form (no JavaScript) carries the session's own token: not kept.
+        return render("orders/detail.html", **content())
+    return render_kept("orders/detail.html", None, DETAIL_TABLES, content)
 
 
 def _details_fragment(order_id: int, *, editing: bool):

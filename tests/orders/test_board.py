@@ -581,3 +581,35 @@ def test_the_notices_the_board_sends_back_come_from_an_element_always_on_the_pag
         f'<input type="hidden" name="notice" value="{order_id}" form="board-notices">'
         in conflict.get_data(as_text=True)
     )
+
+
+def test_a_boards_kept_content_is_gone_before_the_move_is_announced(
+    app, auth, company, restaurant_orders, redis_client, monkeypatch
+):
+    """A board told of a move by the stream fetches itself at once: the move's event goes
+    out only after the board's kept content (bizkit.core.fragments) was dropped, so the
+    refetch never finds the card in its old column."""
+    from bizkit.core import events
+
+    order_id = restaurant_orders["pending"]
+    auth.get("/orders/board", headers={"HX-Request": "true"})  # kept from now on
+    boards_at_announcement = []
+    real_connection = events.redis_connection
+
+    class Announcing:
+        def publish(self, name, message):
+            boards_at_announcement.append(
+                columns(auth.get("/orders/board", headers={"HX-Request": "true"}))
+            )
+            return real_connection().publish(name, message)
+
+    monkeypatch.setattr(events, "redis_connection", Announcing)
+    response = auth.post(
+        f"/orders/board/{order_id}/move",
+        {"to": "CONFIRMED", "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert boards_at_announcement, "the move was not announced"
+    board = boards_at_announcement[0]
+    assert board["PENDING"] == {} and sorted(board["CONFIRMED"]) == [1, 2]

@@ -13,8 +13,9 @@ def prepared_statements(rollback_db) -> list[str]:
 
 
 def test_an_order_page_is_planned_once_and_a_search_every_time(
-    app, auth, company, make_order, rollback_db
+    app, auth, company, make_order, rollback_db, monkeypatch
 ):
+    monkeypatch.setitem(app.config, "BIZKIT_FRAGMENT_CACHE", False)  # each page reads
     order_id = make_order(company, ("Bread", "2", "1.50"))
     for _ in range(RUNS):
         assert auth.get(f"/orders/{order_id}").status_code == 200
