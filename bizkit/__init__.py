@@ -141,7 +141,12 @@ def _register_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["url_for_id"] = url_for_id
     app.jinja_env.globals["page_chrome"] = page_chrome
 
+    from bizkit.core import events, jobs
     from bizkit.core.reads import CONNECTED
+    from bizkit.notifications import outbox
+
+    # What operations queue for after the commit (live events, jobs, messages to send).
+    AFTER_COMMIT_WORK = (events.PENDING_KEY, jobs.PENDING_KEY, outbox.PENDING_KEY)
 
     @app.after_request
     def _commit_or_rollback(response):
@@ -149,8 +154,12 @@ def _register_request_hooks(app: Flask) -> None:
         A request that sent no SQL and changed no row (a page from what the process
         keeps) has nothing to end."""
         session = db.session()
-        if not session.info.get(CONNECTED) and not (
-            session.new or session.dirty or session.deleted
+        if not (
+            session.info.get(CONNECTED)
+            or session.new
+            or session.dirty
+            or session.deleted
+            or any(session.info.get(key) for key in AFTER_COMMIT_WORK)
         ):
             return response
         if response.status_code < 400:

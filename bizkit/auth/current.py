@@ -79,6 +79,8 @@ def register_current_tenant(app: Flask) -> None:
         extra_keys = fragments.prefetch_keys(session.get(SESSION_COMPANY))
         generation, revoked, extra = identity.current_state(session_id, extra_keys)
         fragments.prefetched(extra_keys, extra)
+        # Kept content is rendered with the company this generation gave: it keys it.
+        g.identity_generation = generation
         if revoked:
             return None
         kept = identity.cached(uid, generation)

@@ -19,9 +19,11 @@ committed while a fragment renders is never kept under the new revisions.
 
 Everything else the HTML depends on is part of the key: the fragment's name, the
 request's path and query string, the company, the language, the reader's role (menus
-and buttons follow `can()`), the company's row (currency, time zone; it is an implicit
-table of every fragment) and whatever the caller adds in `vary` (the reader's id when
-the HTML names them, the minute when it shows ages). The session's CSRF token is
+and buttons follow `can()`), the company's row (currency, time zone, its flow's
+revision; it is an implicit table of every fragment, and the request's company comes
+from the process's identity cache, so the identity generation it was read under is
+part of the key too) and whatever the caller adds in `vary` (the reader's id when the
+HTML names them, the minute when it shows ages). The session's CSRF token is
 rendered as a placeholder and filled in for each request, as in the page chrome.
 
 What is not seen — SQL typed by hand, a data migration, a replacement Redis refused
@@ -78,7 +80,7 @@ _RENDERING = "bizkit_fragment_rendering"  # g, while a fragment renders
 _WRITE_STARTS = ("INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "WITH")
 _WRITE_TARGETS = re.compile(
     r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO|TRUNCATE(?:\s+TABLE)?)"
-    r"\s+(?:ONLY\s+)?\"?(\w+)",
+    r"\s+(?:ONLY\s+)?(?:\"?\w+\"?\.)?\"?(\w+)",  # schema-qualified or not
     re.IGNORECASE,
 )
 _READ_SOURCES = re.compile(r"\b(?:FROM|JOIN)\s+(?:ONLY\s+)?\"?(\w+)", re.IGNORECASE)
@@ -285,7 +287,8 @@ def fragment(name: str, tables: Iterable, render: Callable[[], str], *, vary: tu
     if not set(names) <= set(known):
         _endpoint_tables[endpoint] = tuple(sorted({*known, *names}))
     revisions = _revisions(company_id, names)
-    if revisions is None:
+    generation = g.get("identity_generation")
+    if revisions is None or generation is None:
         return _filled(_render(name, names, render, config["BIZKIT_FRAGMENT_CHECK"]))
     membership = g.get("membership")
     key = (
@@ -296,6 +299,9 @@ def fragment(name: str, tables: Iterable, render: Callable[[], str], *, vary: tu
         membership.role if membership is not None else None,
         vary,
         revisions,
+        # The signed-in user's generation (bizkit.auth.identity): the company the content
+        # was rendered with (currency, time zone, its flow's revision) came with it.
+        generation,
     )
     kept = _kept.get(key)
     if kept is not None and time.monotonic() - kept[1] <= MAX_AGE:

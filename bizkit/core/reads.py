@@ -57,6 +57,8 @@ def reads_only(view: Callable) -> Callable:
             return view(*args, **kwargs)
         finally:
             session.info.pop(READS_ONLY, None)
+            if not session.info.get(CONNECTED):  # answered without SQL: nothing to end
+                session.info.pop(AUTOCOMMIT, None)
 
     return wrapped
 

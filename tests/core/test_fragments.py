@@ -48,7 +48,9 @@ def test_the_list_is_kept_until_a_customer_changes(app, auth, company):
     assert "Dvořák" not in text_of(renamed)
 
 
-@pytest.mark.parametrize("how", ["core update", "text on the connection", "new row"])
+@pytest.mark.parametrize(
+    "how", ["core update", "text on the connection", "schema-qualified text", "new row"]
+)
 def test_every_kind_of_write_drops_the_kept_list(app, auth, company, how):
     customer_id = add_customer(app, company, "Bedřich Smetana")
     assert "Bedřich Smetana" in text_of(auth.get("/customers/"))
@@ -60,6 +62,11 @@ def test_every_kind_of_write_drops_the_kept_list(app, auth, company, how):
         elif how == "text on the connection":
             session.connection().execute(
                 text("UPDATE customer SET name = 'Josef Suk' WHERE id = :id"), {"id": customer_id}
+            )
+        elif how == "schema-qualified text":
+            session.execute(
+                text("UPDATE public.\"customer\" SET name = 'Josef Suk' WHERE id = :id"),
+                {"id": customer_id},
             )
         else:
             ops.create_customer(None, session.get(Company, company.id), {"name": "Josef Suk"})
@@ -182,3 +189,13 @@ def test_a_kept_page_asks_redis_once(app, auth, company, monkeypatch):
     response, reads = list_with_statements(app, auth)
     assert "Josef Mánes" in text_of(response) and reads == []
     assert commands == ["MGET"]
+
+
+def test_a_renamed_company_shows_in_kept_content_at_once(app, auth, company):
+    """The dashboard's heading is the company's name: the company's row is part of every
+    kept page, with the generation the request's company was read under."""
+    assert "Acme Bistro" in text_of(auth.get("/dashboard"))
+    with company_ctx(app, company.id):
+        db.session.get(Company, company.id).name = "Acme Trattoria"
+    page = text_of(auth.get("/dashboard"))
+    assert "Acme Trattoria" in page and "Acme Bistro" not in page
