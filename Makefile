@@ -78,7 +78,15 @@ bench-data: deps
 	$(BIN)/python -m bench.seed_history
 	$(BIN)/python -m bench.seed_messages
 
-bench: deps
+# Locust (the p95 at 4 users, beside wrk) in a venv of its own: it brings pytest, pyzmq
+# and socketio, which the app's venv does not need.
+BENCH_VENV := .venv-bench
+LOCUST_VERSION := 2.47.0
+$(BENCH_VENV)/bin/locust:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q locust==$(LOCUST_VERSION)
+
+bench: deps $(BENCH_VENV)/bin/locust
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.seed

@@ -18,6 +18,7 @@ page). The budgets are checked on the first; the second is reported beside it.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import platform
@@ -25,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -48,6 +50,8 @@ SCENARIOS = [
     ("inventory_list", "/inventory/", "/inventory/?per_page=200"),
     ("dashboard", "/dashboard", None),
 ]
+
+LOCUST = ROOT / ".venv-bench" / "bin" / "locust"  # `make bench` installs it
 
 BUDGET_QUERIES = 8
 BUDGET_P95_MS = 30.0
@@ -155,6 +159,31 @@ def wrk(url: str, connections: int, cookie: str = "", duration: str = DURATION) 
     return result
 
 
+def locust_latency(base: str, path: str, cookie: str, users: int = 4) -> dict | None:
+    """p50/p95/p99 of `path` with locust headless (`users` users asking without a pause),
+    or None when locust is not installed (`make bench` installs it in .venv-bench)."""
+    if not LOCUST.exists():
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [str(LOCUST), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+             "-u", str(users), "-r", str(users), "-t", DURATION, "-H", base,
+             "--csv", f"{tmp}/run", "--only-summary"],
+            env={**os.environ, "BENCH_PATH": path, "BENCH_COOKIE": cookie},
+            capture_output=True, check=True,
+        )  # fmt: skip
+        with open(f"{tmp}/run_stats.csv") as stats:
+            total = list(csv.DictReader(stats))[-1]  # the "Aggregated" row
+    if int(total["Failure Count"]):
+        raise RuntimeError(f"{path}: {total['Failure Count']} failed requests under locust")
+    return {
+        "rps": round(float(total["Requests/s"]), 1),
+        "p50_ms": float(total["50%"]),
+        "p95_ms": float(total["95%"]),
+        "p99_ms": float(total["99%"]),
+    }
+
+
 def measure_reference(url: str, cookie: str, hello: dict) -> dict:
     """Throughput (16 connections) and p95 (4) of a reference page, after a warm-up."""
     wrk(url, 4, cookie)
@@ -244,6 +273,7 @@ def main() -> int:
                     failures.append(f"{name}: {queries} queries, {queries_other} at another size")
             throughput = wrk(base + path, 16, cookie)
             latency = wrk(base + path, 4, cookie)
+            locust = locust_latency(base, path, cookie)
             rendering_throughput = wrk(rendering_base + path, 16, rendering_cookie)
             rendering_latency = wrk(rendering_base + path, 4, rendering_cookie)
             row = {
@@ -257,6 +287,7 @@ def main() -> int:
                 "kept_queries_per_request": kept_queries,
                 "baseline_hello_rps": round(hello["rps"], 1),
                 "ratio_to_hello": round(throughput["rps"] / hello["rps"], 3),
+                "locust_4_users": locust,
                 "rendering_every_request": {
                     "rps": round(rendering_throughput["rps"], 1),
                     "ratio_to_hello": round(rendering_throughput["rps"] / hello["rps"], 3),
@@ -268,8 +299,11 @@ def main() -> int:
             results.append(row)
             if queries > BUDGET_QUERIES:
                 failures.append(f"{name}: {queries} queries > {BUDGET_QUERIES}")
-            if row["p95_ms"] >= BUDGET_P95_MS:
-                failures.append(f"{name}: p95 {row['p95_ms']} ms >= {BUDGET_P95_MS}")
+            # The p95 budget is checked on locust's measurement when there is one: wrk's
+            # flips between two shapes from run to run on this machine (README).
+            p95 = locust["p95_ms"] if locust else row["p95_ms"]
+            if p95 >= BUDGET_P95_MS:
+                failures.append(f"{name}: p95 {p95} ms >= {BUDGET_P95_MS}")
             if row["ratio_to_hello"] < BUDGET_RATIO:
                 failures.append(f"{name}: {row['ratio_to_hello']:.1%} of hello < 10 %")
             rendering = row["rendering_every_request"]
@@ -277,7 +311,8 @@ def main() -> int:
                 f"{name:18} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:6.2f}  "
                 f"p95 {row['p95_ms']:6.2f}  p99 {row['p99_ms']:6.2f} ms  "
                 f"{queries} queries ({kept_queries} kept)  {row['ratio_to_hello']:.1%} of hello"
-                f"  | rendering every request: {rendering['rps']:.1f} req/s "
+                + (f"  | locust p95 {locust['p95_ms']:.0f} ms" if locust else "")
+                + f"  | rendering every request: {rendering['rps']:.1f} req/s "
                 f"{rendering['ratio_to_hello']:.1%}, p95 {rendering['p95_ms']:.2f} ms",
                 flush=True,
             )
@@ -326,10 +361,10 @@ def print_table(
     print(f"\nMachine: {machine_name}\n")
     print(
         "| scenario | req/s (16 conn) | % of hello | % of bare 50-row page "
-        "| % of empty page | p50 ms | p95 ms | p99 ms (4 conn) | queries (kept) "
-        "| rendering every request: req/s, % of hello, p95 ms |"
+        "| % of empty page | p50 ms | p95 ms | p99 ms (4 conn) | locust p50/p95/p99 ms "
+        "| queries (kept) | rendering every request: req/s, % of hello, p95 ms |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         rendering = r.get("rendering_every_request")
         every = (
@@ -338,11 +373,17 @@ def print_table(
             else "—"
         )
         kept = r.get("kept_queries_per_request")
+        locust = r.get("locust_4_users")
+        by_locust = (
+            f"{locust['p50_ms']:.0f} / {locust['p95_ms']:.0f} / {locust['p99_ms']:.0f}"
+            if locust
+            else "—"
+        )
         print(
             f"| {r['scenario']} | {r['rps']:.0f} | {r['ratio_to_hello']:.1%} | "
             f"{r.get('ratio_to_bare_rows', 0):.0%} | {r.get('ratio_to_empty_page', 0):.0%} | "
             f"{r['p50_ms']} | "
-            f"{r['p95_ms']} | {r['p99_ms']} | {r['queries_per_request']}"
+            f"{r['p95_ms']} | {r['p99_ms']} | {by_locust} | {r['queries_per_request']}"
             f"{f' ({kept})' if kept is not None else ''} | {every} |"
         )
     if results:
