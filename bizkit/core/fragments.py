@@ -46,6 +46,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from functools import lru_cache
 
 from flask import current_app, g, has_app_context, request
 from flask_babel import get_locale
@@ -108,6 +109,12 @@ def _known_tables() -> dict[str, bool]:
 
 def table_names(tables: Iterable) -> tuple[str, ...]:
     """Names from models, Table objects or names; every one must be a table."""
+    return _table_names(tuple(tables))
+
+
+@lru_cache(maxsize=1024)
+def _table_names(tables: tuple) -> tuple[str, ...]:
+    # Views pass the same tuple of tables on every request: resolved and checked once.
     names = []
     for item in tables:
         name = item if isinstance(item, str) else getattr(item, "__tablename__", None)
@@ -214,9 +221,16 @@ def _replace_revisions(written: set[tuple]) -> None:
         )
 
 
-def _revision_keys(company_id, names: tuple[str, ...]) -> list[str]:
+def _revision_keys(company_id, names: tuple[str, ...]) -> tuple[str, ...]:
+    return _revision_keys_of(quick_redis.database_tag(), company_id, names)
+
+
+@lru_cache(maxsize=4096)
+def _revision_keys_of(tag: str, company_id, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Built once per database, company and set of tables: every kept page asks for them."""
     companies = (ANY,) if company_id is None else (company_id, ANY)
-    return [_key(company, name) for name in names for company in companies]
+    prefix = f"bizkit:data-revision:{tag}"
+    return tuple(f"{prefix}:{company}:{name}" for name in names for company in companies)
 
 
 def prefetch_keys(company_id) -> list[str]:
@@ -284,7 +298,7 @@ def fragment(name: str, tables: Iterable, render: Callable[[], str], *, vary: tu
     company_id = company.id if company is not None else None
     endpoint = request.endpoint
     known = _endpoint_tables.get(endpoint, ())
-    if not set(names) <= set(known):
+    if names != known and not set(names) <= set(known):
         _endpoint_tables[endpoint] = tuple(sorted({*known, *names}))
     revisions = _revisions(company_id, names)
     generation = g.get("identity_generation")
@@ -309,8 +323,7 @@ def fragment(name: str, tables: Iterable, render: Callable[[], str], *, vary: tu
             _kept.move_to_end(key)
         return _filled(kept[0])
     html = _render(name, names, render, config["BIZKIT_FRAGMENT_CHECK"])
-    if html is not None:
-        _keep(key, html)
+    _keep(key, html)
     return _filled(html)
 
 
