@@ -55,16 +55,25 @@ def record(
     """Write one audit entry for `action` (e.g. "company.update") on `entity` by `actor`."""
     if entity is not None and getattr(entity, "id", None) is None:
         db.session.flush([entity])
-    entry = AuditEntry(
-        actor_id=getattr(actor, "id", None),
-        action=action,
-        entity_type=type(entity).__name__ if entity is not None else "",
-        entity_id=getattr(entity, "id", None),
-        entity_label=(label or str(getattr(entity, "name", "") or ""))[:200] or None,
-        changes=changes or {},
-    )
+    entry = AuditEntry(**entry_values(actor, action, entity, changes, label=label))
     db.session.add(entry)
     return entry
+
+
+def entry_values(
+    actor, action: str, entity: Any, changes: dict[str, Any] | None = None, *, label=None
+) -> dict[str, Any]:
+    """The columns of the entry `record()` writes (without company, stamped by the session).
+    For a statement that writes the entry itself in the same round trip as the change
+    (the workflow's move), with `changes` then sent as JSON."""
+    return {
+        "actor_id": getattr(actor, "id", None),
+        "action": action,
+        "entity_type": type(entity).__name__ if entity is not None else "",
+        "entity_id": getattr(entity, "id", None),
+        "entity_label": (label or str(getattr(entity, "name", "") or ""))[:200] or None,
+        "changes": changes or {},
+    }
 
 
 def list_entries(

@@ -33,8 +33,8 @@ def order_context(order) -> dict:
 
 def notify_order_customer(order, actor, change) -> None:
     """The "notify_customer" side effect for orders (nothing for walk-ins without contact)."""
-    if getattr(order, "WORKFLOW_ENTITY", None) != "order":
-        return
+    if getattr(order, "WORKFLOW_ENTITY", None) != "order" or order.customer_id is None:
+        return  # (a walk-in: nobody to reach, and no message text to build)
     event = ORDER_EVENTS.get(change.to_code, "order_status")
     ops.notify_customer(actor, order.customer, event, order_context(order), entity=order)
 
