@@ -61,8 +61,17 @@ def publish_after_commit(company_id: int, topic: str, payload: dict[str, Any]) -
         pending.append(item)
 
 
+def take_pending(session: OrmSession) -> list[tuple[str, str]]:
+    """The (channel, message) pairs the session's committed transaction queued, taken
+    from it: bizkit.core.fragments sends them in its own round trip to Redis, after the
+    data revisions the same commit replaced."""
+    return [(name, message) for _app, name, message in session.info.pop(PENDING_KEY, [])]
+
+
 @event.listens_for(OrmSession, "after_commit")
 def _publish_pending(session: OrmSession) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: its events wait for the transaction's commit
     for app, name, message in session.info.pop(PENDING_KEY, []):
         with app.app_context():
             try:

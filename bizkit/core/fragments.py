@@ -58,7 +58,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 
-from bizkit.core import quick_redis
+from bizkit.core import events, quick_redis
 from bizkit.core.session import COMPANY_KEY
 from bizkit.extensions import db
 
@@ -180,8 +180,9 @@ def _publish(session: OrmSession) -> None:
     if session.in_nested_transaction():
         return
     written = session.info.pop(_WRITTEN, None)
-    if written:
-        _replace_revisions(written)
+    if written and has_app_context():  # (a script using the models without the app: no Redis)
+        # The commit's live events go along, after the revisions, in the same round trip.
+        _replace_revisions(written, events.take_pending(session))
 
 
 @event.listens_for(OrmSession, "after_soft_rollback")
@@ -199,19 +200,19 @@ def _key(company, table: str) -> str:
     return f"bizkit:data-revision:{quick_redis.database_tag()}:{company}:{table}"
 
 
-def _replace_revisions(written: set[tuple]) -> None:
+def _replace_revisions(written: set[tuple], messages: list[tuple[str, str]] = ()) -> None:
+    """New revision tokens for the (company, table) pairs written, then `messages`
+    (channel, message) published, in one round trip."""
     global _redis_down_until
-    if not has_app_context():  # a script using the models without the app: no Redis
-        return
     tokens = {_key(company, table): secrets.token_hex(8) for company, table in written}
     try:
-        quick_redis.client().mset(tokens)
+        _send(quick_redis.client(), tokens, messages)
         return
     except RedisError:
         pass
     try:  # once more on a connection of its own, with more patience
         with Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=3) as redis:
-            redis.mset(tokens)
+            _send(redis, tokens, messages)
     except RedisError as error:
         _redis_down_until = time.monotonic() + RETRY_SECONDS
         log.error(
@@ -219,6 +220,17 @@ def _replace_revisions(written: set[tuple]) -> None:
             MAX_AGE,
             error,
         )
+
+
+def _send(redis: Redis, tokens: dict[str, str], messages: list[tuple[str, str]]) -> None:
+    if not messages:
+        redis.mset(tokens)
+        return
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.mset(tokens)
+        for channel, message in messages:
+            pipe.publish(channel, message)
+        pipe.execute()
 
 
 def _revision_keys(company_id, names: tuple[str, ...]) -> tuple[str, ...]:

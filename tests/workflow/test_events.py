@@ -33,6 +33,32 @@ def test_a_refused_move_keeps_the_events_of_the_moves_before_it(
     assert (payload["id"], payload["from"], payload["to"]) == (first, "PENDING", "CONFIRMED")
 
 
+def test_events_wait_for_the_commit_not_a_savepoints_release(
+    app, company, owner, make_order, redis_client
+):
+    """A savepoint released after a move (a later step of the same request) is not the
+    commit: rolled back afterwards, the move never happened, and no board may hear of it."""
+    from bizkit.extensions import db
+
+    undone, done = make_order(company), make_order(company)
+    listener = redis_client.pubsub()
+    with app.app_context():
+        listener.subscribe(events.channel(company.id, "orders"))
+    listener.get_message(timeout=1)  # the subscription confirmation
+    with company_ctx(app, company.id):
+        workflow.transition(load_order(undone), "CONFIRMED", user(owner))
+        with db.session.begin_nested():
+            pass  # released: SQLAlchemy's after_commit comes for it too
+        db.session.rollback()
+    with company_ctx(app, company.id):
+        assert load_order(undone).status == "PENDING"
+        workflow.transition(load_order(done), "CONFIRMED", user(owner))
+    message = listener.get_message(timeout=2)
+    listener.close()
+    assert message is not None, "the committed move was not announced"
+    assert json.loads(message["data"])["id"] == done
+
+
 def test_installations_sharing_a_redis_server_keep_their_events_apart(app, database_url):
     """Pub/sub ignores Redis database numbers: the channel names the installation."""
     from sqlalchemy import make_url
