@@ -25,7 +25,7 @@ from bench.seed import BENCH_LOGIN
 ROOT = Path(__file__).resolve().parent.parent
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 SSE_CONNECTIONS = 200
-POOL_PER_RUN = 15_000  # orders one wrk run may move; three runs per scenario
+POOL_PER_RUN = 15_000  # orders one run may move; four runs (wrk three, locust one)
 BUDGET_QUERIES = 8
 BUDGET_P95_MS = 30.0
 BUDGET_RATIO = 0.10
@@ -115,14 +115,21 @@ def _row(
     }
     if queries > BUDGET_QUERIES:
         failures.append(f"{name}: {queries} queries > {BUDGET_QUERIES}")
-    if row["p95_ms"] >= BUDGET_P95_MS:
-        failures.append(f"{name}: p95 {row['p95_ms']} ms >= {BUDGET_P95_MS}")
+    # Checked on locust's p95 where there is one, as for the pages (bench/run.py).
+    p95 = row["locust_4_users"]["p95_ms"] if row.get("locust_4_users") else row["p95_ms"]
+    if p95 >= BUDGET_P95_MS:
+        failures.append(f"{name}: p95 {p95} ms >= {BUDGET_P95_MS}")
     if throughput_budget and row["ratio_to_hello"] < BUDGET_RATIO:
         failures.append(f"{name}: {row['ratio_to_hello']:.1%} of hello < 10 %")
     print(
         f"{name:18} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:6.2f}  "
         f"p95 {row['p95_ms']:6.2f}  p99 {row['p99_ms']:6.2f} ms  "
-        f"{queries} queries  {row['ratio_to_hello']:.1%} of hello",
+        f"{queries} queries  {row['ratio_to_hello']:.1%} of hello"
+        + (
+            f"  | locust p95 {row['locust_4_users']['p95_ms']:.0f} ms"
+            if extra.get("locust_4_users")
+            else ""
+        ),
         flush=True,
     )
     return row
@@ -192,7 +199,9 @@ def _drop_pool(db_url: str, first: int, last: int) -> None:
 
 
 def transition_scenario(base: str, cookie: str, db_url: str, hello_rps: float, failures):
-    first, last, target = _make_pool(db_url, 3 * POOL_PER_RUN + 1)
+    from bench.run import locust_latency
+
+    first, last, target = _make_pool(db_url, 4 * POOL_PER_RUN + 1)
     try:
         csrf, cookie = _session(base, cookie)
         request = urllib.request.Request(
@@ -218,8 +227,22 @@ def transition_scenario(base: str, cookie: str, db_url: str, hello_rps: float, f
                     BENCH_POOL_LAST=str(slice_first + POOL_PER_RUN - 1),
                 )
             )
+        locust_first = first + 1 + 3 * POOL_PER_RUN
+        locust = locust_latency(
+            base,
+            "/orders/board",
+            cookie,
+            BENCH_USER="mover",
+            BENCH_CSRF=csrf,
+            BENCH_TO=target,
+            BENCH_POOL_FIRST=str(locust_first),
+            BENCH_POOL_LAST=str(locust_first + POOL_PER_RUN - 1),
+        )
         path = f"POST /orders/board/<id>/move to={target}"
-        return _row("order_transition", path, runs[1], runs[2], queries, hello_rps, failures, False)
+        return _row(
+            "order_transition", path, runs[1], runs[2], queries, hello_rps, failures, False,
+            locust_4_users=locust,
+        )  # fmt: skip
     finally:
         _drop_pool(db_url, first, last)
 

@@ -5,6 +5,7 @@
     python -m bench.request_cost --profile --top 0    only count Python calls per request
     python -m bench.request_cost --runs 200 dashboard
     python -m bench.request_cost --profile --top 0 --callees process_response customers_list
+    python -m bench.request_cost order_transition    a move (POST), each on a fresh order
 
 wrk numbers on a shared two-core machine move with whatever else runs; the time one
 request costs in this process moves less, and the number of Python calls per request
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -35,6 +37,8 @@ PAGES = {
     "orders_list": "/orders/",
     "orders_board": "/orders/board",
     "order_detail": "/orders/{three_line_order}",
+    # A move as bench/transition.lua posts it: every request moves a fresh order of a pool.
+    "order_transition": "POST /orders/board/{order_id}/move",
 }
 
 
@@ -53,7 +57,52 @@ def logged_in_client(app):
     return client
 
 
-def print_sql(client, path: str) -> None:
+class Moves:
+    """POSTs of the board's move, each on the next order of a fresh pool (bench.orders),
+    as the page's htmx sends them; the pool is deleted again by `close`."""
+
+    def __init__(self, client, db_url: str, count: int):
+        from bench.orders import _make_pool
+
+        self.client, self.db_url = client, db_url
+        self.first, self.last, self.target = _make_pool(db_url, count)
+        self.next_id = self.first
+        page = client.get("/orders/board", base_url="https://localhost").get_data(as_text=True)
+        self.csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+    def __call__(self):
+        order_id, self.next_id = self.next_id, self.next_id + 1
+        return self.client.post(
+            f"/orders/board/{order_id}/move",
+            data={"to": self.target, "version": "1"},
+            headers={
+                "X-CSRFToken": self.csrf,
+                "HX-Request": "true",
+                "Referer": "https://localhost/orders/board",
+            },
+            base_url="https://localhost",
+        )
+
+    def close(self):
+        from bench.orders import _drop_pool
+
+        _drop_pool(self.db_url, self.first, self.last)
+
+
+def requester(client, db_url: str, name: str, runs: int):
+    """A function making one request of page `name`, and one cleaning up after it."""
+    path = PAGES[name]
+    if name == "order_transition":
+        moves = Moves(client, db_url, runs + 21)
+        return moves, moves.close, path
+    if "{three_line_order}" in path:
+        from bench.orders import three_line_order
+
+        path = path.format(three_line_order=three_line_order(db_url))
+    return (lambda: client.get(path, base_url="https://localhost")), (lambda: None), path
+
+
+def print_sql(request, path: str) -> None:
     """The statements one request sends, with their parameters (for EXPLAIN ANALYZE)."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -63,7 +112,7 @@ def print_sql(client, path: str) -> None:
 
     event.listen(Engine, "before_cursor_execute", show)
     try:
-        client.get(path, base_url="https://localhost")
+        request()
     finally:
         event.remove(Engine, "before_cursor_execute", show)
 
@@ -89,52 +138,55 @@ def main() -> int:
     from bizkit import create_app
 
     app = add_empty_page(create_app())
+    gc.collect()
+    gc.freeze()  # as gunicorn.conf.py does once a worker has loaded the app
     # The request log goes to stderr as in production; keep the terminal for the numbers.
     logging.getLogger("bizkit").handlers[0].stream = open(os.devnull, "w")  # noqa: SIM115
     try:
         client = logged_in_client(app)
         for name in args.pages:
-            path = PAGES[name]
-            if "{three_line_order}" in path:
-                from bench.orders import three_line_order
-
-                path = path.format(three_line_order=three_line_order(db_url))
-            for _ in range(20):  # warm caches, the pool and the template cache
-                response = client.get(path, base_url="https://localhost")
-                assert response.status_code == 200, (path, response.status_code)
-            if args.sql:
-                print_sql(client, path)
-                continue
-            profiler = cProfile.Profile() if args.profile else None
-            cpu0, wall0 = time.process_time(), time.perf_counter()
-            if profiler:
-                profiler.enable()
-            for _ in range(args.runs):
-                client.get(path, base_url="https://localhost")
-            if profiler:
-                profiler.disable()
-            cpu = (time.process_time() - cpu0) / args.runs * 1000
-            wall = (time.perf_counter() - wall0) / args.runs * 1000
-            calls = ""
-            if profiler:
-                total = pstats.Stats(profiler).total_calls
-                calls = f"  {total / args.runs:8.0f} Python calls"
-            print(
-                f"{name:18} {cpu:6.2f} ms CPU  {wall:6.2f} ms wall per request{calls}", flush=True
-            )
-            if profiler and (args.top or args.callees):
-                out = io.StringIO()
-                stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
-                stats.print_stats(args.top)
-                out.write("\n--- by own time ---\n")
-                stats.sort_stats("tottime").print_stats(args.top)
-                if args.callees:
-                    stats.sort_stats("cumulative").print_callees(args.callees)
-                print(out.getvalue())
+            request, close, path = requester(client, db_url, name, args.runs)
+            try:
+                measure(args, name, request, path)
+            finally:
+                close()
     finally:
         if redis_server is not None:
             redis_server.stop()
     return 0
+
+
+def measure(args, name: str, request, path: str) -> None:
+    for _ in range(20):  # warm caches, the pool and the template cache
+        response = request()
+        assert response.status_code == 200, (path, response.status_code)
+    if args.sql:
+        print_sql(request, path)
+        return
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    if profiler:
+        profiler.enable()
+    for _ in range(args.runs):
+        request()
+    if profiler:
+        profiler.disable()
+    cpu = (time.process_time() - cpu0) / args.runs * 1000
+    wall = (time.perf_counter() - wall0) / args.runs * 1000
+    calls = ""
+    if profiler:
+        total = pstats.Stats(profiler).total_calls
+        calls = f"  {total / args.runs:8.0f} Python calls"
+    print(f"{name:18} {cpu:6.2f} ms CPU  {wall:6.2f} ms wall per request{calls}", flush=True)
+    if profiler and (args.top or args.callees):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+        stats.print_stats(args.top)
+        out.write("\n--- by own time ---\n")
+        stats.sort_stats("tottime").print_stats(args.top)
+        if args.callees:
+            stats.sort_stats("cumulative").print_callees(args.callees)
+        print(out.getvalue())
 
 
 if __name__ == "__main__":

@@ -159,9 +159,10 @@ def wrk(url: str, connections: int, cookie: str = "", duration: str = DURATION) 
     return result
 
 
-def locust_latency(base: str, path: str, cookie: str, users: int = 4) -> dict | None:
+def locust_latency(base: str, path: str, cookie: str, users: int = 4, **env) -> dict | None:
     """p50/p95/p99 of `path` with locust headless (`users` users asking without a pause),
-    or None when locust is not installed (`make bench` installs it in .venv-bench)."""
+    or None when locust is not installed (`make bench` installs it in .venv-bench).
+    `env`: settings of bench/locustfile.py's users (BENCH_USER=mover: the move)."""
     if not LOCUST.exists():
         return None
     with tempfile.TemporaryDirectory() as tmp:
@@ -169,7 +170,7 @@ def locust_latency(base: str, path: str, cookie: str, users: int = 4) -> dict | 
             [str(LOCUST), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
              "-u", str(users), "-r", str(users), "-t", DURATION, "-H", base,
              "--csv", f"{tmp}/run", "--only-summary"],
-            env={**os.environ, "BENCH_PATH": path, "BENCH_COOKIE": cookie},
+            env={**os.environ, "BENCH_PATH": path, "BENCH_COOKIE": cookie, **env},
             capture_output=True, check=True,
         )  # fmt: skip
         with open(f"{tmp}/run_stats.csv") as stats:
