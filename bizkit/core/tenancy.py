@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import TypeVar
 
 from flask import abort, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bizkit.core.params import parse_id
 from bizkit.core.session import COMPANY_KEY
@@ -54,13 +55,20 @@ def get_or_404(model: type[T], object_id, *options) -> T:
     object_id = parse_id(object_id)
     if object_id is None:  # not an id, or one no row can have: never reaches SQL
         abort(404)
-    stmt = (
-        select(model)
-        .where(model.id == object_id)
-        .options(*options)
-        .execution_options(plan_stable=True)  # by key: the same plan for every company
-    )
-    row = db.session.execute(stmt).scalar_one_or_none()
+    stmt = _by_id(model)
+    if options:
+        stmt = stmt.options(*options)
+    row = db.session.execute(stmt, {"object_id": object_id}).scalar_one_or_none()
     if row is None:
         abort(404)
     return row
+
+
+@cache
+def _by_id(model):
+    """The lookup's statement, built once per model (it is immutable; the id is bound)."""
+    return (
+        select(model)
+        .where(model.id == bindparam("object_id"))
+        .execution_options(plan_stable=True)  # by key: the same plan for every company
+    )
