@@ -252,6 +252,8 @@ def transition_scenario(base: str, cookie: str, db_url: str, hello_rps: float, f
 
 def sse_scenario(base: str, cookie: str, hello_rps: float, failures, list_path: str | None):
     """The list (or, until it exists, the board) under load while 200 streams are open."""
+    from bench.run import locust_latency
+
     path = list_path or "/orders/board"
     holder = subprocess.Popen(
         [sys.executable, "-m", "bench.sse_hold", base + "/orders/board/stream",
@@ -270,6 +272,7 @@ def sse_scenario(base: str, cookie: str, hello_rps: float, failures, list_path: 
         wrk(base + path, 4, cookie)  # warm-up
         throughput = wrk(base + path, 16, cookie)
         latency = wrk(base + path, 4, cookie)
+        locust = locust_latency(base, path, cookie)
         holder.stdin.close()
         held = int(holder.stdout.readline().split()[1])
     finally:
@@ -278,7 +281,7 @@ def sse_scenario(base: str, cookie: str, hello_rps: float, failures, list_path: 
         holder.wait(30)
     if held != SSE_CONNECTIONS:
         failures.append(f"orders_list_with_200_sse: only {held} streams stayed open")
-    extra = {"sse_connections": SSE_CONNECTIONS, "sse_held": held}
+    extra = {"sse_connections": SSE_CONNECTIONS, "sse_held": held, "locust_4_users": locust}
     if list_path is None:
         extra["note"] = "order list not built yet: the board page was measured instead"
     return _row(
