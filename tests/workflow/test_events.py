@@ -12,16 +12,22 @@ from tests.orders.conftest import load_order
 from tests.workflow.conftest import user
 
 
+def orders_listener(app, redis_client, company):
+    """A pub/sub subscription to the company's order events, confirmed."""
+    listener = redis_client.pubsub()
+    with app.app_context():
+        listener.subscribe(events.channel(company.id, "orders"))
+    listener.get_message(timeout=1)  # the subscription confirmation
+    return listener
+
+
 def test_a_refused_move_keeps_the_events_of_the_moves_before_it(
     app, company, owner, make_item, make_order, redis_client
 ):
     bottle = make_item(company, "Last bottle", price="30.00", stock="1")
     first = make_order(company, (bottle, "1"))
     second = make_order(company, (bottle, "1"))
-    listener = redis_client.pubsub()
-    with app.app_context():
-        listener.subscribe(events.channel(company.id, "orders"))
-    listener.get_message(timeout=1)  # the subscription confirmation
+    listener = orders_listener(app, redis_client, company)
     with company_ctx(app, company.id):
         workflow.transition(load_order(first), "CONFIRMED", user(owner))
         with pytest.raises(BusinessRuleError):
@@ -41,10 +47,7 @@ def test_events_wait_for_the_commit_not_a_savepoints_release(
     from bizkit.extensions import db
 
     undone, done = make_order(company), make_order(company)
-    listener = redis_client.pubsub()
-    with app.app_context():
-        listener.subscribe(events.channel(company.id, "orders"))
-    listener.get_message(timeout=1)  # the subscription confirmation
+    listener = orders_listener(app, redis_client, company)
     with company_ctx(app, company.id):
         workflow.transition(load_order(undone), "CONFIRMED", user(owner))
         with db.session.begin_nested():
