@@ -216,8 +216,10 @@ def _replace_revisions(written: set[tuple], messages: list[tuple[str, str]] = ()
     except RedisError as error:
         _redis_down_until = time.monotonic() + RETRY_SECONDS
         log.error(
-            "data change not published: kept fragments may show the old rows for up to %ss (%s)",
+            "data change not published: kept fragments may show the old rows for up to %ss, "
+            "and %d live event(s) went with it (%s)",
             MAX_AGE,
+            len(messages),
             error,
         )
 
