@@ -40,13 +40,14 @@ from flask import current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, make_transient_to_detached
+from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bizkit.auth.models import Membership, User
 from bizkit.core import quick_redis
 from bizkit.core.models import Company
+from bizkit.core.session import attach_loaded
 from bizkit.extensions import db
 
 log = logging.getLogger(__name__)
@@ -174,12 +175,12 @@ def cached(user_id: int, generation: str | None) -> tuple[User, list[Membership]
         return None
     _touch(user_id)
     session = db.session()
-    user = _attach(session, User, entry.user)
+    user = attach_loaded(session, User, entry.user)
     memberships = []
     for membership_values, company_values in entry.memberships:
-        membership = _attach(session, Membership, membership_values)
+        membership = attach_loaded(session, Membership, membership_values)
         set_committed_value(membership, "user", user)
-        set_committed_value(membership, "company", _attach(session, Company, company_values))
+        set_committed_value(membership, "company", attach_loaded(session, Company, company_values))
         memberships.append(membership)
     return user, memberships
 
@@ -209,21 +210,6 @@ def _touch(user_id: int) -> None:
 
 def _values(obj) -> dict:
     return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
-
-
-def _attach(session: OrmSession, model: type, values: dict):
-    """An object of `model` with `values`, persistent in `session` as if just loaded."""
-    key = session.identity_key(model, values["id"])
-    existing = session.identity_map.get(key)
-    if existing is not None:
-        return existing
-    obj = inspect(model).class_manager.new_instance()
-    for name, value in values.items():
-        # Column values are scalars today; a mutable one (JSON) must not be shared.
-        set_committed_value(obj, name, value.copy() if isinstance(value, dict | list) else value)
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj
 
 
 # -- invalidation ------------------------------------------------------------------------

@@ -69,11 +69,27 @@ def entry_values(
     return {
         "actor_id": getattr(actor, "id", None),
         "action": action,
-        "entity_type": type(entity).__name__ if entity is not None else "",
+        "entity_type": model_name(type(entity)) if entity is not None else "",
         "entity_id": getattr(entity, "id", None),
         "entity_label": (label or str(getattr(entity, "name", "") or ""))[:200] or None,
         "changes": changes or {},
     }
+
+
+def model_name(model: type) -> str:
+    """What the log calls rows of `model` (its `entity_type`)."""
+    return model.__name__
+
+
+def label_column(model: type) -> str | None:
+    """The column whose value labels `model`'s rows in the log, as `entry_values` labels
+    them (their `name`), for a statement that writes the entry itself; None when the
+    rows have no label. A `name` that is not a column cannot be read by SQL: refused."""
+    if not hasattr(model, "name"):
+        return None
+    if "name" not in model.__table__.columns:
+        raise TypeError(f"{model.__name__}.name is not a column: SQL cannot label its rows")
+    return "name"
 
 
 def list_entries(

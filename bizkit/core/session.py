@@ -13,11 +13,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 import flask_sqlalchemy.session
-from sqlalchemy import ForeignKey, Join, Table, event
+from sqlalchemy import ForeignKey, Join, Table, event, inspect
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
     declared_attr,
+    make_transient_to_detached,
     mapped_column,
     with_loader_criteria,
 )
@@ -157,3 +158,26 @@ def _refuse_unowned_rows(session: OrmSession, flush_context, instances) -> None:
     for obj in session.new:
         if isinstance(obj, TenantMixin) and obj.company_id is None:
             raise TenantScopeError(f"new {type(obj).__name__} without a current company")
+
+
+def attach_loaded(session: OrmSession, model: type, values: dict):
+    """An object of `model` with the column `values` of its row, persistent in `session`
+    as if the session had just loaded it (for rows read without the ORM: kept by the
+    process, or returned by a statement that wrote them). The object the session already
+    holds for that row, if any, is returned as it is.
+
+    The values go straight into the new instance's dict, as SQLAlchemy's own loading puts
+    them; `make_transient_to_detached` then marks them all as loaded, unchanged, and
+    every column not given as expired (loaded on first use)."""
+    existing = session.identity_map.get(session.identity_key(model, values["id"]))
+    if existing is not None:
+        return existing
+    obj = inspect(model).class_manager.new_instance()
+    # Column values are scalars today; a mutable one (JSON) must not be shared.
+    obj.__dict__.update(
+        (name, value.copy() if isinstance(value, dict | list) else value)
+        for name, value in values.items()
+    )
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj

@@ -47,12 +47,11 @@ from bizkit.core.htmx import is_htmx, render, render_kept
 from bizkit.core.params import parse_count, parse_id
 from bizkit.core.permissions import requires
 from bizkit.core.reads import reads_only
-from bizkit.core.tenancy import get_or_404
 from bizkit.extensions import db, redis_connection
 from bizkit.orders import bp, live
 from bizkit.orders.board_data import load_board
 from bizkit.orders.models import Order
-from bizkit.workflow.operations import ConflictError, current_flow, transition
+from bizkit.workflow.operations import ConflictError, current_flow, transition_by_id
 
 MAX_NOTICES = 50
 # A successful htmx move: delete the card (HX-Retarget names it), let the board refetch.
@@ -189,16 +188,15 @@ def board():
 @reloads_for_another_company
 @requires("orders.transition")
 def board_move(order_id: int):
-    order = get_or_404(Order, order_id)
     version = parse_count(request.form.get("version"), 0)
     try:
-        change = transition(
-            order,
+        order, change = transition_by_id(
+            Order,
+            order_id,
             request.form.get("to", ""),
             current_user,
             expected_version=version,
             actor_role=g.membership.role,
-            savepoint=False,  # a refusal rolls the whole request back, just below
         )
     except BusinessRuleError as error:
         # Nothing of the refused move may show on the board rendered below.
@@ -206,7 +204,7 @@ def board_move(order_id: int):
         if isinstance(error, ConflictError):
             error.message = _conflict_message()
         messages = _notices()
-        messages[order_id] = error.message  # (not order.id: the rollback expired the row)
+        messages[order_id] = error.message
         return _render_board(status=error.status, messages=messages)
     if not is_htmx():  # a plain form post (no JavaScript): back to the board's address
         return redirect(url_for("orders.board"))

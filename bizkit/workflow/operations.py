@@ -29,7 +29,7 @@ from types import SimpleNamespace
 from flask import g, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select, text, update
+from sqlalchemy import column, event, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import make_transient_to_detached
@@ -40,7 +40,10 @@ from bizkit.auth.models import Membership
 from bizkit.core import audit, events
 from bizkit.core.errors import BusinessRuleError
 from bizkit.core.models import Company
+from bizkit.core.params import parse_id
 from bizkit.core.permissions import role_can
+from bizkit.core.session import attach_loaded
+from bizkit.core.tenancy import current_company_id, get_or_404
 from bizkit.extensions import db
 from bizkit.workflow.models import StatusChange, WorkflowStatus, WorkflowTransition
 from bizkit.workflow.presets import STATUS_LABELS, preset_for
@@ -149,6 +152,17 @@ class Flow:
         return next(
             (t for t in self.transitions if t.from_code == from_code and t.to_code == to_code),
             None,
+        )
+
+    def sources(self, to_code: str, role: str | None) -> tuple[str, ...]:
+        """The open statuses from which `role` may move to `to_code` (None: the system)."""
+        return tuple(
+            t.from_code
+            for t in self.transitions
+            if t.to_code == to_code
+            and self.status(t.from_code) is not None
+            and not self.status(t.from_code).is_terminal
+            and _allowed(t, role)
         )
 
     def moves_from(self, code: str, role: str | None) -> list[WorkflowTransition]:
@@ -397,7 +411,7 @@ def transition(
     # caller's to roll back.
     nested = db.session.begin_nested() if savepoint else None
     try:
-        change = _move(entity, entity_type, from_code, to_code, version, actor, note)
+        change = _move(entity, to_code, version, actor, note)
         _after_move(entity, actor, change, move, target)
     except BaseException:
         if nested is not None and nested.is_active:
@@ -407,97 +421,213 @@ def transition(
         raise
     if nested is not None:
         nested.commit()
+    _announce(entity, change)
+    return change
+
+
+def transition_by_id(
+    model: type,
+    entity_id: int,
+    to_code: str,
+    actor,
+    *,
+    expected_version: int,
+    actor_role: str | object | None = _LOOK_UP,
+):
+    """`transition()` of the current company's `model` row `entity_id`, as the user saw it
+    at `expected_version`, for a caller that has not loaded the row (the board's one-click
+    move): the move's statement itself checks what can be checked in SQL (the row's
+    version, and a status from which the actor may move to `to_code`), and the entity is
+    made from the row it returns, so a move costs no query before it. Returns
+    `(entity, change)`.
+
+    Whatever that statement does not move is judged again by `transition()` on the loaded
+    row, so a refusal says exactly why (404 when there is no such row). Without a
+    savepoint: for a caller that rolls its transaction back on any refusal."""
+    entity_type = model.WORKFLOW_ENTITY
+    flow = current_flow(entity_type)
+    role = role_of(actor) if actor_role is _LOOK_UP else actor_role
+    target = flow.status(to_code)
+    sources = flow.sources(to_code, role)
+    if target is not None and sources and parse_id(entity_id) is not None:
+        moved = _execute_move(
+            model, entity_id, current_company_id(), sources, to_code, expected_version, actor
+        )
+        if moved is not None:
+            entity = _moved(attach_loaded(db.session(), model, moved.values), moved)
+            change = _change(entity, moved, actor, None)
+            _after_move(entity, actor, change, flow.move(change.from_code, to_code), target)
+            _announce(entity, change)
+            return entity, change
+    entity = get_or_404(model, entity_id)
+    change = transition(
+        entity,
+        to_code,
+        actor,
+        expected_version=expected_version,
+        flow=flow,
+        actor_role=role,
+        savepoint=False,
+    )
+    return entity, change
+
+
+def _announce(entity, change: StatusChange) -> None:
+    """The move's event for boards (and later webhooks), sent once the transaction commits."""
+    entity_type = change.entity_type
     events.publish_after_commit(
         entity.company_id,
         f"{entity_type}s",
         {
             "event": f"{entity_type}.status_changed",
             "id": entity.id,
-            "from": from_code,
-            "to": to_code,
+            "from": change.from_code,
+            "to": change.to_code,
             "version": entity.version,
         },
     )
-    return change
 
 
-# The move in one statement: the conditional UPDATE (the version and status the user saw,
-# else no row: a conflict), its history line and its audit entry, which are written only
-# when the UPDATE matched. One round trip instead of three, and none of the ORM's flush
-# work, which cost more than the SQL (a move is the board's one write). The company is
-# named explicitly: the statement is text, which the session's tenant hook does not
-# scope (the entity was loaded through it, so its company is the current one).
+# The move in one statement: lock the row if it still has the version the user saw and a
+# status the move may start from, then update it, write its history line and its audit
+# entry, which are written only when the row was moved (else no row: a conflict or a
+# refusal). One round trip instead of three, none of the ORM's flush work, which cost
+# more than the SQL (a move is the board's one write), and the whole row returned, so a
+# caller that had not loaded it needs no query before (`transition_by_id`). The company
+# is named explicitly: the statement is text, which the session's tenant hook does not
+# scope. Locking first gives the status the row is moved from: a concurrent move that
+# committed meanwhile changed the version, so the lock finds no row and this move none.
 _MOVE_SQL = """
-WITH moved AS (
-    UPDATE {table} SET status = :to_code, version = version + 1, updated_at = now()
+WITH seen AS (
+    SELECT id, status FROM {table}
     WHERE id = :entity_id AND company_id = :company_id AND version = :version
-      AND status = :from_code
-    RETURNING version
+      AND status = ANY(:from_codes)
+    FOR UPDATE
+), moved AS (
+    UPDATE {table} AS moving
+    SET status = :to_code, version = moving.version + 1, updated_at = now()
+    FROM seen WHERE moving.id = seen.id
+    RETURNING seen.status AS moved_from, {columns}
 ), change AS (
     INSERT INTO status_change
         (company_id, entity_type, entity_id, from_code, to_code, actor_id, note)
-    SELECT :company_id, :entity_type, :entity_id, :from_code, :to_code, :actor_id, :note
+    SELECT :company_id, :entity_type, :entity_id, moved.moved_from, :to_code, :actor_id,
+        :note
     FROM moved
     RETURNING id, created_at
 ), entry AS (
     INSERT INTO audit_entry
         (company_id, actor_id, action, entity_type, entity_id, entity_label, changes)
-    SELECT :company_id, :actor_id, :action, :audit_type, :entity_id, :entity_label,
-        CAST(:changes AS jsonb)
+    SELECT :company_id, :actor_id, :action, :audit_type, :entity_id, {label},
+        jsonb_build_object('status', jsonb_build_array(moved.moved_from, :to_code))
+        || CAST(:more_changes AS jsonb)
     FROM moved
 )
-SELECT moved.version, change.id, change.created_at FROM moved, change
+SELECT change.id AS change_id, change.created_at AS change_created_at, moved.*
+FROM moved, change
 """
 
 
+@dataclass(frozen=True)
+class _Moved:
+    change_id: int
+    changed_at: object
+    from_code: str
+    values: dict  # the moved row's columns, by attribute
+
+
 @functools.cache
-def _move_statement(table: str):
+def _move_statement(model: type):
+    table = model.__table__
+    label = audit.label_column(model)
+    sql = _MOVE_SQL.format(
+        table=table.name,
+        columns=", ".join(f"moving.{column.name}" for column in table.columns),
+        label=f"left(nullif(moved.{label}, ''), 200)" if label else "NULL",
+    )
+    # Typed as the model's columns, so the row's values are what the ORM would load.
+    typed = (
+        column("change_id", StatusChange.__table__.c.id.type),
+        column("change_created_at", StatusChange.__table__.c.created_at.type),
+        column("moved_from", table.c.status.type),
+        *(column(c.name, c.type) for c in table.columns),
+    )
     # By primary key: the same plan for every company (bizkit.core.plans).
-    return text(_MOVE_SQL.format(table=table)).execution_options(plan_stable=True)
+    return text(sql).columns(*typed).execution_options(plan_stable=True)
 
 
-def _move(entity, entity_type, from_code, to_code, version, actor, note) -> StatusChange:
-    """The conditional UPDATE, the history line and the audit entry of one transition."""
-    changes = {"status": [from_code, to_code], **({"note": [None, note]} if note else {})}
-    entry = audit.entry_values(actor, f"{entity_type}.transition", entity, changes)
+@functools.cache
+def _row_keys(model: type) -> tuple[str, ...]:
+    """The attribute of each of the table's columns, in the table's order."""
+    by_column = {attr.columns[0].name: attr.key for attr in sa_inspect(model).column_attrs}
+    return tuple(by_column[column.name] for column in model.__table__.columns)
+
+
+def _execute_move(
+    model, entity_id, company_id, from_codes, to_code, version, actor, note=None
+) -> _Moved | None:
+    """The move's statement; None when it moved nothing."""
+    entity_type = model.WORKFLOW_ENTITY
+    changes = {"note": [None, note]} if note else {}
     row = (
         db.session.connection()
         .execute(
-            _move_statement(type(entity).__table__.name),
+            _move_statement(model),
             {
                 "to_code": to_code,
-                "from_code": from_code,
-                "entity_id": entity.id,
-                "company_id": entity.company_id,
+                "from_codes": list(from_codes),
+                "entity_id": entity_id,
+                "company_id": company_id,
                 "version": version,
                 "entity_type": entity_type,
-                "actor_id": entry["actor_id"],
+                "actor_id": getattr(actor, "id", None),
                 "note": note,
-                "action": entry["action"],
-                "audit_type": entry["entity_type"],
-                "entity_label": entry["entity_label"],
-                "changes": json.dumps(entry["changes"]),
+                "action": f"{entity_type}.transition",
+                "audit_type": audit.model_name(model),
+                "more_changes": json.dumps(changes),
             },
         )
         .one_or_none()
     )
     if row is None:
-        raise _conflict(entity_type)
-    new_version, change_id, created_at = row
-    set_committed_value(entity, "status", to_code)
-    set_committed_value(entity, "version", new_version)
-    change = StatusChange(
-        id=change_id,
-        company_id=entity.company_id,
-        entity_type=entity_type,
-        entity_id=entity.id,
-        from_code=from_code,
-        to_code=to_code,
-        actor_id=entry["actor_id"],
-        note=note,
-        created_at=created_at,
+        return None
+    change_id, changed_at, from_code, *columns = row
+    return _Moved(
+        change_id, changed_at, from_code, dict(zip(_row_keys(model), columns, strict=True))
     )
-    # In the session as the row it is (hooks may change it, the demo backdates it).
+
+
+def _move(entity, to_code, version, actor, note) -> StatusChange:
+    """The move's statement for an entity the caller holds (from the status it has)."""
+    moved = _execute_move(
+        type(entity), entity.id, entity.company_id, (entity.status,), to_code, version, actor, note
+    )
+    if moved is None:
+        raise _conflict(entity.WORKFLOW_ENTITY)
+    return _change(_moved(entity, moved), moved, actor, note)
+
+
+def _moved(entity, moved: _Moved):
+    """`entity` with what the move changed (an object loaded before it holds the old)."""
+    for name in ("status", "version", "updated_at"):
+        set_committed_value(entity, name, moved.values[name])
+    return entity
+
+
+def _change(entity, moved: _Moved, actor, note) -> StatusChange:
+    """The history line the move's statement wrote, in the session as the row it is
+    (hooks may change it, the demo backdates it)."""
+    change = StatusChange(
+        id=moved.change_id,
+        company_id=entity.company_id,
+        entity_type=entity.WORKFLOW_ENTITY,
+        entity_id=entity.id,
+        from_code=moved.from_code,
+        to_code=entity.status,
+        actor_id=getattr(actor, "id", None),
+        note=note,
+        created_at=moved.changed_at,
+    )
     make_transient_to_detached(change)
     db.session.add(change)
     return change

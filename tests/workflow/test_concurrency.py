@@ -39,13 +39,17 @@ def committed_order(app):
         session.execute(delete(Company).where(Company.id == company_id))
 
 
-def _confirm(app, company_id, order_id, barrier, outcomes):
+def _confirm(app, company_id, order_id, barrier, outcomes, by_id):
     try:
         with company_ctx(app, company_id):
-            order = db.session.get(Order, order_id)
-            seen_version = order.version
-            barrier.wait(timeout=10)
-            workflow.transition(order, "CONFIRMED", None, expected_version=seen_version)
+            if by_id:  # as the board moves: the version the card showed, the order unread
+                barrier.wait(timeout=10)
+                workflow.transition_by_id(Order, order_id, "CONFIRMED", None, expected_version=1)
+            else:
+                order = db.session.get(Order, order_id)
+                seen_version = order.version
+                barrier.wait(timeout=10)
+                workflow.transition(order, "CONFIRMED", None, expected_version=seen_version)
         outcomes.append("moved")
     except workflow.ConflictError as error:
         outcomes.append(("conflict", error.status, error.message))
@@ -55,13 +59,16 @@ def _confirm(app, company_id, order_id, barrier, outcomes):
         outcomes.append(repr(error))
 
 
+@pytest.mark.parametrize("by_id", [False, True], ids=["loaded", "by id"])
 @pytest.mark.parametrize("people", [2, 4])
-def test_exactly_one_of_several_simultaneous_moves_wins(app, committed_order, people):
+def test_exactly_one_of_several_simultaneous_moves_wins(app, committed_order, people, by_id):
     company_id, order_id, variant_id = committed_order
     barrier = threading.Barrier(people)
     outcomes: list = []
     threads = [
-        threading.Thread(target=_confirm, args=(app, company_id, order_id, barrier, outcomes))
+        threading.Thread(
+            target=_confirm, args=(app, company_id, order_id, barrier, outcomes, by_id)
+        )
         for _ in range(people)
     ]
     for thread in threads:
