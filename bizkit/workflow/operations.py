@@ -454,7 +454,7 @@ def transition_by_id(
             model, entity_id, current_company_id(), sources, to_code, expected_version, actor
         )
         if moved is not None:
-            entity = _moved(attach_loaded(db.session(), model, moved.values), moved)
+            entity = _refreshed(attach_loaded(db.session(), model, moved.values), moved)
             change = _change(entity, moved, actor, None)
             _after_move(entity, actor, change, flow.move(change.from_code, to_code), target)
             _announce(entity, change)
@@ -604,10 +604,10 @@ def _move(entity, to_code, version, actor, note) -> StatusChange:
     )
     if moved is None:
         raise _conflict(entity.WORKFLOW_ENTITY)
-    return _change(_moved(entity, moved), moved, actor, note)
+    return _change(_refreshed(entity, moved), moved, actor, note)
 
 
-def _moved(entity, moved: _Moved):
+def _refreshed(entity, moved: _Moved):
     """`entity` with what the move changed (an object loaded before it holds the old)."""
     for name in ("status", "version", "updated_at"):
         set_committed_value(entity, name, moved.values[name])
