@@ -16,11 +16,11 @@ from bizkit.orders import (  # noqa: E402,F401
     vouchers,
 )
 from bizkit.orders.models import Order  # noqa: E402
-from bizkit.orders.operations import refresh_customer_orders  # noqa: E402
+from bizkit.orders.operations import AUDIT_LABEL, refresh_customer_orders  # noqa: E402
 from bizkit.orders.timeline import customer_orders  # noqa: E402
 from bizkit.workflow.operations import register_entity  # noqa: E402
 
-register_entity("order", Order)
+register_entity("order", Order, audit_label=(AUDIT_LABEL, "number"))
 if customer_orders not in TIMELINE_SOURCES:
     TIMELINE_SOURCES.append(customer_orders)
 if refresh_customer_orders not in RENAME_HOOKS:

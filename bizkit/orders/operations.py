@@ -264,8 +264,13 @@ def announce(order: Order, event: str) -> None:
     )
 
 
+# How the audit log labels an order, in the language of whoever acted (the workflow's
+# moves too: bizkit/orders/__init__.py registers it).
+AUDIT_LABEL = _l("Order %(number)s")
+
+
 def label(order: Order) -> str:
-    return _("Order %(number)s", number=order.number)
+    return AUDIT_LABEL % {"number": order.number}
 
 
 def is_closed(order: Order) -> bool:

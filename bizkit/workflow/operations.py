@@ -60,12 +60,21 @@ class ConflictError(BusinessRuleError):
 
 ENTITY_MODELS: dict[str, type] = {}
 ENTITY_LABELS = {"order": _l("order"), "appointment": _l("appointment")}
+# entity type -> (translatable format, column): how the audit log labels a moved row,
+# e.g. (_l("Order %(number)s"), "number") → "Order 45", in the actor's language.
+AUDIT_LABELS: dict[str, tuple] = {}
 
 
-def register_entity(entity_type: str, model: type) -> None:
-    """Declare that `model` rows follow the `entity_type` flow (orders, appointments)."""
+def register_entity(entity_type: str, model: type, *, audit_label: tuple | None = None) -> None:
+    """Declare that `model` rows follow the `entity_type` flow (orders, appointments).
+
+    `audit_label` = (format, column) labels the audit entry of each move as the model's
+    other entries are labelled: the format takes the column's value as `%(column)s`.
+    Without one, the audit's own rule applies (the row's `name`, if it has one)."""
     ENTITY_MODELS[entity_type] = model
     model.WORKFLOW_ENTITY = entity_type
+    if audit_label is not None:
+        AUDIT_LABELS[entity_type] = audit_label
 
 
 @dataclass(frozen=True)
@@ -539,11 +548,17 @@ class _Moved:
 @functools.cache
 def _move_statement(model: type):
     table = model.__table__
-    label = audit.label_column(model)
+    registered = AUDIT_LABELS.get(model.WORKFLOW_ENTITY)
+    if registered is not None:  # the format's text around the value comes as parameters
+        label = f"left(:label_before || moved.{registered[1]}::text || :label_after, 200)"
+    elif name := audit.label_column(model):
+        label = f"left(nullif(moved.{name}, ''), 200)"
+    else:
+        label = "NULL"
     sql = _MOVE_SQL.format(
         table=table.name,
         columns=", ".join(f"moving.{column.name}" for column in table.columns),
-        label=f"left(nullif(moved.{label}, ''), 200)" if label else "NULL",
+        label=label,
     )
     # Typed as the model's columns, so the row's values are what the ORM would load.
     typed = (
@@ -585,6 +600,7 @@ def _execute_move(
                 "action": f"{entity_type}.transition",
                 "audit_type": audit.model_name(model),
                 "more_changes": json.dumps(changes),
+                **_label_parts(entity_type),
             },
         )
         .one_or_none()
@@ -595,6 +611,16 @@ def _execute_move(
     return _Moved(
         change_id, changed_at, from_code, dict(zip(_row_keys(model), columns, strict=True))
     )
+
+
+def _label_parts(entity_type: str) -> dict[str, str]:
+    """The registered audit label's text before and after its value, translated."""
+    registered = AUDIT_LABELS.get(entity_type)
+    if registered is None:
+        return {}
+    label_format, column_name = registered
+    before, _sep, after = str(label_format).partition(f"%({column_name})s")
+    return {"label_before": before.replace("%%", "%"), "label_after": after.replace("%%", "%")}
 
 
 def _move(entity, to_code, version, actor, note) -> StatusChange:

@@ -6,6 +6,7 @@ does: same history line, audit entry, side effects, messages and status codes.""
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
@@ -32,17 +33,21 @@ def _written(order_id: int):
         .order_by(StatusChange.id)
     ).all()
     audit = db.session.execute(
-        select(
-            AuditEntry.action,
-            AuditEntry.entity_type,
-            AuditEntry.entity_label,
-            AuditEntry.actor_id,
-            AuditEntry.changes,
-        )
+        select(AuditEntry.action, AuditEntry.entity_type, AuditEntry.actor_id, AuditEntry.changes)
         .where(AuditEntry.entity_id == order_id, AuditEntry.action == "order.transition")
         .order_by(AuditEntry.id)
     ).all()
     return tuple(order), history, audit
+
+
+def _move_labels(order_id: int) -> list[str]:
+    return list(
+        db.session.execute(
+            select(AuditEntry.entity_label)
+            .where(AuditEntry.entity_id == order_id, AuditEntry.action == "order.transition")
+            .order_by(AuditEntry.id)
+        ).scalars()
+    )
 
 
 def test_a_move_by_id_writes_what_a_move_of_the_loaded_order_writes(
@@ -74,6 +79,21 @@ def test_a_move_by_id_writes_what_a_move_of_the_loaded_order_writes(
         # The flow's side effect ran: both orders hold their two bottles.
         variant = db.session.get(Variant, wine.variant_id)
         assert (variant.on_hand, variant.reserved) == (10, 4)
+        # Labelled as the order's other audit entries are: by its number.
+        for order_id in (loaded_id, by_id):
+            assert _move_labels(order_id) == [f"Order {load_order(order_id).number}"]
+
+
+def test_a_moves_audit_label_is_in_the_language_of_who_moved_it(app, company, make_order):
+    order_id = make_order(company, ("Bread", "1", "1.00"))
+    with company_ctx(app, company.id), force_locale("cs"):
+        order, _change = workflow.transition_by_id(
+            Order, order_id, "CONFIRMED", None, expected_version=1
+        )
+        workflow.transition(order, "PREPARING", None)
+    with company_ctx(app, company.id):
+        number = load_order(order_id).number
+        assert _move_labels(order_id) == [f"Objednávka {number}"] * 2
 
 
 def test_an_order_the_session_already_holds_is_the_one_moved(app, company, make_order):
