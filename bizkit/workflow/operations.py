@@ -411,7 +411,7 @@ def transition(
             status=403,
         )
     note = (note or "").strip()[:2000] or None
-    loaded_version = entity.version
+    loaded_version, loaded_at = entity.version, entity.updated_at
     version = loaded_version if expected_version is None else expected_version
     # A savepoint around the move and its side effects: if one of them refuses (e.g. the
     # stock ledger has too little), the status, version and history line are undone with
@@ -427,6 +427,7 @@ def transition(
             nested.rollback()
         set_committed_value(entity, "status", from_code)
         set_committed_value(entity, "version", loaded_version)
+        set_committed_value(entity, "updated_at", loaded_at)
         raise
     if nested is not None:
         nested.commit()
@@ -458,14 +459,22 @@ def transition_by_id(
     role = role_of(actor) if actor_role is _LOOK_UP else actor_role
     target = flow.status(to_code)
     sources = flow.sources(to_code, role)
-    if target is not None and sources and parse_id(entity_id) is not None:
+    row_id = parse_id(entity_id)
+    if target is not None and sources and row_id is not None:
         moved = _execute_move(
-            model, entity_id, current_company_id(), sources, to_code, expected_version, actor
+            model, row_id, current_company_id(), sources, to_code, expected_version, actor
         )
         if moved is not None:
             entity = _refreshed(attach_loaded(db.session(), model, moved.values), moved)
             change = _change(entity, moved, actor, None)
-            _after_move(entity, actor, change, flow.move(change.from_code, to_code), target)
+            try:
+                _after_move(entity, actor, change, flow.move(change.from_code, to_code), target)
+            except BaseException:
+                # What the session holds follows the database from here: the moved row
+                # until the caller rolls back, the row as it was after.
+                db.session.expire(entity)
+                db.session.expunge(change)
+                raise
             _announce(entity, change)
             return entity, change
     entity = get_or_404(model, entity_id)
@@ -506,12 +515,14 @@ def _announce(entity, change: StatusChange) -> None:
 # is named explicitly: the statement is text, which the session's tenant hook does not
 # scope. Locking first gives the status the row is moved from: a concurrent move that
 # committed meanwhile changed the version, so the lock finds no row and this move none.
+# The lock is the one the UPDATE takes anyway (NO KEY UPDATE: rows pointing at the order,
+# its lines and payments, may still be inserted meanwhile).
 _MOVE_SQL = """
 WITH seen AS (
     SELECT id, status FROM {table}
     WHERE id = :entity_id AND company_id = :company_id AND version = :version
       AND status = ANY(:from_codes)
-    FOR UPDATE
+    FOR NO KEY UPDATE
 ), moved AS (
     UPDATE {table} AS moving
     SET status = :to_code, version = moving.version + 1, updated_at = now()
@@ -550,7 +561,8 @@ def _move_statement(model: type):
     table = model.__table__
     registered = AUDIT_LABELS.get(model.WORKFLOW_ENTITY)
     if registered is not None:  # the format's text around the value comes as parameters
-        label = f"left(:label_before || moved.{registered[1]}::text || :label_after, 200)"
+        value = f"CASE WHEN :label_has_value THEN moved.{registered[1]}::text ELSE '' END"
+        label = f"left(:label_before || {value} || :label_after, 200)"
     elif name := audit.label_column(model):
         label = f"left(nullif(moved.{name}, ''), 200)"
     else:
@@ -619,8 +631,13 @@ def _label_parts(entity_type: str) -> dict[str, str]:
     if registered is None:
         return {}
     label_format, column_name = registered
-    before, _sep, after = str(label_format).partition(f"%({column_name})s")
-    return {"label_before": before.replace("%%", "%"), "label_after": after.replace("%%", "%")}
+    # As Python's % would render it: a translation may leave the value out, and "%%" is "%".
+    before, placeholder, after = str(label_format).partition(f"%({column_name})s")
+    return {
+        "label_before": before.replace("%%", "%"),
+        "label_has_value": bool(placeholder),
+        "label_after": after.replace("%%", "%"),
+    }
 
 
 def _move(entity, to_code, version, actor, note) -> StatusChange:

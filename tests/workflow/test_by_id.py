@@ -5,9 +5,11 @@ does: same history line, audit entry, side effects, messages and status codes.""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.exceptions import NotFound
 
 from bizkit.core.errors import BusinessRuleError
@@ -15,6 +17,7 @@ from bizkit.core.models import AuditEntry
 from bizkit.extensions import db
 from bizkit.inventory.models import Variant
 from bizkit.orders.models import Order
+from bizkit.workflow import editing
 from bizkit.workflow import operations as workflow
 from bizkit.workflow.models import StatusChange
 from tests.conftest import company_ctx
@@ -165,3 +168,81 @@ def test_another_companys_order_is_not_found_and_not_moved(app, company, make_co
         assert _written(theirs)[0] == ("PENDING", 1)
         count = select(func.count()).where(StatusChange.entity_id == theirs)
         assert db.session.execute(count).scalar() == 1
+
+
+def test_a_role_allowed_the_target_only_from_elsewhere_is_refused_by_the_order_it_sees(
+    app, company, make_user, make_order
+):
+    """The statement's statuses are those the role may move from (here Preparing, after
+    an edit); an order in another status is refused with the role's message."""
+    owner, kitchen = make_user(company, "owner"), make_user(company, "kitchen")
+    order_id = make_order(company, ("Bread", "1", "1.00"))
+    with company_ctx(app, company.id):
+        flow = workflow.load_flow("order")
+        move = flow.move("PREPARING", "CANCELLED")
+        editing.update_transition(
+            user(owner), move, roles=[*move.roles, "kitchen"], side_effects=move.side_effects
+        )
+        workflow.transition(load_order(order_id), "CONFIRMED", None)
+    with company_ctx(app, company.id):
+        assert workflow.current_flow("order").sources("CANCELLED", "kitchen") == ("PREPARING",)
+        before = _written(order_id)
+        with pytest.raises(BusinessRuleError, match="Your role may not") as error:
+            workflow.transition_by_id(
+                Order, order_id, "CANCELLED", user(kitchen), expected_version=2
+            )
+        assert error.value.status == 403
+        assert _written(order_id) == before
+
+
+def test_a_refused_side_effect_leaves_the_held_order_as_the_database_has_it(
+    app, company, make_item, make_order
+):
+    wine = make_item(company, "Rare wine", price="40.00", stock="1")
+    order_id = make_order(company, (wine, "3"))
+    with company_ctx(app, company.id):
+        held = load_order(order_id)
+        with pytest.raises(BusinessRuleError):
+            workflow.transition_by_id(Order, order_id, "CONFIRMED", None, expected_version=1)
+        db.session.rollback()  # as the board does
+        assert (held.status, held.version) == ("PENDING", 1)
+        assert _written(order_id)[1] == [(None, "PENDING", None)]
+
+
+@pytest.mark.parametrize("savepoint", [True, False])
+def test_a_refused_side_effect_puts_the_loaded_order_back_as_it_was(
+    app, company, make_item, make_order, savepoint
+):
+    wine = make_item(company, "Rare wine", price="40.00", stock="1")
+    order_id = make_order(company, (wine, "3"))
+    with company_ctx(app, company.id):
+        # Last changed long ago (the tests' one transaction gives every now() one value).
+        long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        db.session.execute(update(Order).where(Order.id == order_id).values(updated_at=long_ago))
+        order = load_order(order_id)
+        seen = (order.status, order.version, order.updated_at)
+        assert seen == ("PENDING", 1, long_ago)
+        with pytest.raises(BusinessRuleError):
+            workflow.transition(order, "CONFIRMED", None, savepoint=savepoint)
+        # Without a savepoint the caller rolls back; the object is put back already.
+        assert (order.status, order.version, order.updated_at) == seen
+
+
+@pytest.mark.parametrize(
+    ("label_format", "expected"),
+    [
+        ("Nr. %(number)s (100%%)", "Nr. {number} (100%)"),
+        ("Order", "Order"),  # a translation that leaves the number out
+    ],
+)
+def test_a_moves_audit_label_follows_the_format_as_python_renders_it(
+    app, company, make_order, monkeypatch, label_format, expected
+):
+    monkeypatch.setitem(workflow.AUDIT_LABELS, "order", (label_format, "number"))
+    order_id = make_order(company, ("Bread", "1", "1.00"))
+    with company_ctx(app, company.id):
+        workflow.transition_by_id(Order, order_id, "CONFIRMED", None, expected_version=1)
+    with company_ctx(app, company.id):
+        number = load_order(order_id).number
+        assert _move_labels(order_id) == [expected.format(number=number)]
+        assert _move_labels(order_id) == [label_format % {"number": number}]
