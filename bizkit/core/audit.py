@@ -81,17 +81,6 @@ def model_name(model: type) -> str:
     return model.__name__
 
 
-def label_column(model: type) -> str | None:
-    """The column whose value labels `model`'s rows in the log, as `entry_values` labels
-    them (their `name`), for a statement that writes the entry itself; None when the
-    rows have no label. A `name` that is not a column cannot be read by SQL: refused."""
-    if not hasattr(model, "name"):
-        return None
-    if "name" not in model.__table__.columns:
-        raise TypeError(f"{model.__name__}.name is not a column: SQL cannot label its rows")
-    return "name"
-
-
 def list_entries(
     *, action=None, entity_type=None, actor_id=None, since=None, until=None, cursor=None, limit=50
 ):

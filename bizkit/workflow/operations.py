@@ -70,7 +70,7 @@ def register_entity(entity_type: str, model: type, *, audit_label: tuple | None 
 
     `audit_label` = (format, column) labels the audit entry of each move as the model's
     other entries are labelled: the format takes the column's value as `%(column)s`.
-    Without one, the audit's own rule applies (the row's `name`, if it has one)."""
+    Without one, moves are logged without a label."""
     ENTITY_MODELS[entity_type] = model
     model.WORKFLOW_ENTITY = entity_type
     if audit_label is not None:
@@ -563,8 +563,6 @@ def _move_statement(model: type):
     if registered is not None:  # the format's text around the value comes as parameters
         value = f"CASE WHEN :label_has_value THEN moved.{registered[1]}::text ELSE '' END"
         label = f"left(:label_before || {value} || :label_after, 200)"
-    elif name := audit.label_column(model):
-        label = f"left(nullif(moved.{name}, ''), 200)"
     else:
         label = "NULL"
     sql = _MOVE_SQL.format(
